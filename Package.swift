@@ -1,0 +1,79 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "flowstate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FlowstateKafka", targets: ["FlowstateKafka"]),
+        .library(name: "FlowstateRocksDB", targets: ["FlowstateRocksDB"]),
+        .executable(name: "flowstate", targets: ["FlowstateCLI"]),
+        .executable(name: "flowstate-bench", targets: ["FlowstateBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (Debian: librdkafka-dev, librocksdb-dev)
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"]), .brew(["librdkafka"])]
+        ),
+        .systemLibrary(
+            name: "CRocksDB",
+            pkgConfig: "rocksdb",
+            providers: [.apt(["librocksdb-dev"]), .brew(["rocksdb"])]
+        ),
+
+        // MARK: - Foundations
+        .target(
+            name: "FlowstateKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "FlowstateRocksDB",
+            dependencies: ["CRocksDB"]
+        ),
+
+        // MARK: - Apps
+        .executableTarget(
+            name: "FlowstateCLI",
+            dependencies: [
+                "FlowstateKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "FlowstateBenchmarks",
+            dependencies: [
+                "FlowstateKafka",
+                "FlowstateRocksDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "benchmarks/Sources/FlowstateBenchmarks"
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "FlowstateKafkaTests", dependencies: ["FlowstateKafka"]),
+        .testTarget(name: "FlowstateRocksDBTests", dependencies: ["FlowstateRocksDB"]),
+        .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka"]),
+    ]
+)
+
+// Every Swift target: Swift 6 mode, explicit imports, explicit existentials.
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import FlowstateKafka
+import Foundation
+import UnixSignals
+
+/// `flowstate dev-broker`: hosts an embedded Kafka cluster in its own process.
+struct DevBrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev-broker",
+        abstract: "Run an embedded Kafka cluster (librdkafka's mock) until SIGINT or SIGTERM.",
+        discussion: """
+            Prints `bootstrap.servers=<list>` as its first line on stdout, then one `topic=NAME:PARTITIONS` \
+            line per created topic. Several pods (processes) can share it. Limits: no log compaction, \
+            aborted transactions stay visible, transactional offset commits are not stored, \
+            ~5 MB kept per partition.
+            """
+    )
+
+    @Option(name: .long, help: "Number of brokers.")
+    var brokers: Int = 1
+
+    @Option(name: .long, help: "A topic to create, as NAME:PARTITIONS (repeatable).")
+    var topic: [TopicSpec] = []
+
+    func validate() throws {
+        guard brokers >= 1 else { throw ValidationError("--brokers must be at least 1 (got \(brokers))") }
+    }
+
+    func run() async throws {
+        let cluster = try EmbeddedCluster(brokers: brokers)
+        for spec in topic {
+            do {
+                try cluster.createTopic(spec.name, partitions: spec.partitions)
+            } catch {
+                throw ValidationError("--topic \(spec.name):\(spec.partitions): \(error)")
+            }
+        }
+        let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+        var banner = "bootstrap.servers=\(cluster.bootstrapServers)\n"
+        for spec in topic { banner += "topic=\(spec.name):\(spec.partitions)\n" }
+        FileHandle.standardOutput.write(Data(banner.utf8))
+        for await _ in signals { break }
+        cluster.shutdown()
+    }
+}

@@ -1,0 +1,42 @@
+internal import CRdKafka
+
+/// Completes one awaited `send` when librdkafka reports the record's delivery.
+///
+/// Passed retained as the record's opaque pointer; the delivery callback takes it back
+/// (balancing the retain) exactly once.
+final class DeliveryPromise: Sendable {
+    private let continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>
+
+    init(_ continuation: CheckedContinuation<Result<KafkaDeliveryReport, KafkaError>, Never>) {
+        self.continuation = continuation
+    }
+
+    func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {
+        continuation.resume(returning: result)
+    }
+}
+
+/// librdkafka's delivery-report callback, run on the producer's poll thread.
+func rdKafkaDeliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<rd_kafka_message_t>?,
+                             _ opaque: UnsafeMutableRawPointer?) {
+    guard let message else { return }
+    let record = message.pointee
+    let result: Result<KafkaDeliveryReport, KafkaError>
+    if record.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+        let topic = String(cString: rd_kafka_topic_name(record.rkt))
+        result = .success(KafkaDeliveryReport(
+            topicPartition: KafkaTopicPartition(topic: topic, partition: record.partition), offset: record.offset))
+    } else {
+        let topic = record.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+        var error = KafkaError.response(record.err, context: "delivery to \(topic)-\(record.partition) failed")
+        if error.code == .broker { error = KafkaError(code: .delivery, message: error.message,
+                                                      rdKafkaErrorName: error.rdKafkaErrorName, property: nil,
+                                                      isFatal: error.isFatal, isRetriable: error.isRetriable) }
+        result = .failure(error)
+    }
+    if let promise = record._private {
+        Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(result)
+    } else if case .failure(let error) = result {
+        RDKafkaClientContext.from(opaque)?.recordDeliveryFailure(error)
+    }
+}

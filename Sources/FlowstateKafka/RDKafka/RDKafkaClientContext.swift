@@ -1,0 +1,60 @@
+internal import CRdKafka
+import Logging
+import Synchronization
+
+/// The Swift side of a librdkafka client that C callbacks reach through the client's
+/// opaque pointer: logging, fire-and-forget delivery failures, the rebalance listener.
+///
+/// - Important: It is retained for the C handle's whole life and released only after
+///   `rd_kafka_destroy` has stopped librdkafka's threads (see ``RDKafkaClient``).
+final class RDKafkaClientContext: Sendable {
+    let logger: Logger
+    private let firstDeliveryFailure = Mutex<KafkaError?>(nil)
+    let rebalance = Mutex<RebalanceState?>(nil)
+
+    init(logger: Logger) { self.logger = logger }
+
+    /// Remembers the first failed delivery of a record produced without a completion.
+    func recordDeliveryFailure(_ error: KafkaError) {
+        firstDeliveryFailure.withLock { if $0 == nil { $0 = error } }
+    }
+
+    /// Returns and clears the first delivery failure since the last call.
+    func takeDeliveryFailure() -> KafkaError? {
+        firstDeliveryFailure.withLock { failure in
+            defer { failure = nil }
+            return failure
+        }
+    }
+
+    /// Recovers the context from a client's opaque pointer.
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> RDKafkaClientContext? {
+        guard let opaque else { return nil }
+        return Unmanaged<RDKafkaClientContext>.fromOpaque(opaque).takeUnretainedValue()
+    }
+}
+
+/// librdkafka's log callback: forwards to the client's `Logger` at the matching level.
+func rdKafkaLogCallback(_ handle: OpaquePointer?, _ level: Int32, _ facility: UnsafePointer<CChar>?,
+                        _ message: UnsafePointer<CChar>?) {
+    guard let handle, let context = RDKafkaClientContext.from(rd_kafka_opaque(handle)) else { return }
+    let text = message.map { String(cString: $0) } ?? ""
+    let facilityText = facility.map { String(cString: $0) } ?? ""
+    let logLevel: Logger.Level = switch level {
+    case 0...3: .error
+    case 4: .warning
+    case 5, 6: .info
+    default: .debug
+    }
+    context.logger.log(level: logLevel, "\(text)", metadata: ["kafka.facility": "\(facilityText)"])
+}
+
+/// librdkafka's error callback: client-level errors (e.g. all brokers down) are logged;
+/// the operations they affect fail with their own errors.
+func rdKafkaErrorCallback(_ handle: OpaquePointer?, _ code: Int32, _ reason: UnsafePointer<CChar>?,
+                          _ opaque: UnsafeMutableRawPointer?) {
+    guard let context = RDKafkaClientContext.from(opaque) else { return }
+    let text = reason.map { String(cString: $0) } ?? ""
+    let name = String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(code)))
+    context.logger.warning("librdkafka error", metadata: ["kafka.error": "\(name)", "kafka.reason": "\(text)"])
+}

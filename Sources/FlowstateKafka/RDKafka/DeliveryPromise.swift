@@ -29,7 +29,11 @@ func rdKafkaDeliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<
     } else {
         let topic = record.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
         var error = KafkaError.response(record.err, context: "delivery to \(topic)-\(record.partition) failed")
-        if error.code == .broker { error = KafkaError(code: .delivery, message: error.message,
+        let purged = record.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || record.err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT
+        if let handle, purged || record.err == RD_KAFKA_RESP_ERR__FATAL, let fatal = KafkaError.fatalError(of: handle) {
+            // The producer purged its queue because it failed (e.g. it was fenced): report why.
+            error = fatal
+        } else if error.code == .broker { error = KafkaError(code: .delivery, message: error.message,
                                                       rdKafkaErrorName: error.rdKafkaErrorName, property: nil,
                                                       isFatal: error.isFatal, isRetriable: error.isRetriable) }
         result = .failure(error)

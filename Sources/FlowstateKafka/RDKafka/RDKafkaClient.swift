@@ -46,13 +46,7 @@ final class RDKafkaClient: @unchecked Sendable {
     }
 
     /// The fatal error that made this client unusable, if one was raised.
-    func fatalError() -> KafkaError? {
-        var buffer = [CChar](repeating: 0, count: 512)
-        let code = rd_kafka_fatal_error(handle, &buffer, buffer.count)
-        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return KafkaError.classified(code, message: String(cBuffer: buffer), fatal: true,
-                                     requiresAbort: false, retriable: false)
-    }
+    func fatalError() -> KafkaError? { KafkaError.fatalError(of: handle) }
 
     deinit {
         rd_kafka_destroy(handle)

@@ -56,6 +56,15 @@ extension KafkaError {
                           isFatal: fatal || code == .fenced, isRetriable: retriable)
     }
 
+    /// The fatal error raised on a client handle (e.g. fencing), if any.
+    static func fatalError(of handle: OpaquePointer) -> KafkaError? {
+        var buffer = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(handle, &buffer, buffer.count)
+        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        return KafkaError.classified(code, message: String(cBuffer: buffer), fatal: true,
+                                     requiresAbort: false, retriable: false)
+    }
+
     /// Throws unless `response` is `RD_KAFKA_RESP_ERR_NO_ERROR`.
     static func check(_ response: rd_kafka_resp_err_t, _ context: String) throws(KafkaError) {
         guard response == RD_KAFKA_RESP_ERR_NO_ERROR else {

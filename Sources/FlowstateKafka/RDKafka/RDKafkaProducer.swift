@@ -38,6 +38,10 @@ final class RDKafkaProducer: Sendable {
                 continue
             }
             if let opaque { Unmanaged<DeliveryPromise>.fromOpaque(opaque).release() }
+            if code == RD_KAFKA_RESP_ERR__FATAL, let fatal = client.fatalError() {
+                rd_kafka_error_destroy(error)
+                throw fatal
+            }
             throw KafkaError.consuming(error)
         }
     }

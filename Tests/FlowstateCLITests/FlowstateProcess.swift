@@ -1,0 +1,73 @@
+import Foundation
+
+/// Runs the built `flowstate` binary as a child process, the way a user or a pod would.
+final class FlowstateProcess: @unchecked Sendable {
+    let process = Process()
+    private let stdout = Pipe()
+    private let stderr = Pipe()
+    private var buffered = Data()
+
+    /// The `flowstate` executable next to the test bundle in the build folder.
+    static var executable: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("flowstate")
+    }
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+    }
+
+    /// Reads stdout until a full line arrives (or the process ends) and returns it.
+    func readLine(timeout: Duration = .seconds(20)) -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffered[buffered.startIndex..<newline], as: UTF8.self)
+                buffered = Data(buffered[buffered.index(after: newline)...])
+                return line
+            }
+            let chunk = stdout.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffered.append(chunk)
+        }
+        return nil
+    }
+
+    /// Sends `signal` and waits up to `timeout` for the process to exit; returns its status.
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) -> Int32? {
+        kill(process.processIdentifier, signal)
+        return waitForExit(timeout: timeout)
+    }
+
+    /// Waits up to `timeout` for the process to exit; returns its status, or `nil` (and kills it).
+    func waitForExit(timeout: Duration = .seconds(60)) -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the process wrote to stdout after what ``readLine(timeout:)`` consumed.
+    func remainingOutput() -> String {
+        buffered.append(stdout.fileHandleForReading.readDataToEndOfFile())
+        return String(decoding: buffered, as: UTF8.self)
+    }
+
+    /// Everything the process wrote to stderr.
+    func errorOutput() -> String {
+        String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}

@@ -92,9 +92,9 @@ public final class RocksDatabase: @unchecked Sendable {
     /// Closes the database and releases its directory lock; later calls throw ``RocksDBError/Code/closed``.
     ///
     /// Waits for calls in flight on other threads, destroys the RocksDB iterators of any
-    /// ``RocksIterator`` still open, then closes RocksDB (which does not flush the memtable:
-    /// unflushed writes are safe in the write-ahead log, or lost if it is disabled — call
-    /// ``flush()`` first in that case). Idempotent; `deinit` calls it.
+    /// ``RocksIterator`` still open, then closes RocksDB. A clean close loses no write: RocksDB
+    /// flushes writes made without the write-ahead log, and the log holds the others. (A crash
+    /// does lose unflushed writes made without the log.) Idempotent; `deinit` calls it.
     public func close() {
         lock.withWriteLock {
             guard let open = handles else { return }

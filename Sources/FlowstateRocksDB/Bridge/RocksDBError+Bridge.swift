@@ -28,8 +28,10 @@ extension RocksDBError {
             return .locked
         }
         if rocksMessage.hasPrefix("Corruption") { return .corruption }
+        if rocksMessage.hasPrefix("NotFound") || rocksMessage.contains("does not exist (create_if_missing is false)") {
+            return .notFound
+        }
         if rocksMessage.hasPrefix("Invalid argument") { return .invalidArgument }
-        if rocksMessage.hasPrefix("NotFound") { return .notFound }
         if rocksMessage.hasPrefix("IO error") { return .ioError }
         return .unknown
     }

@@ -25,8 +25,8 @@ enum DatabaseDirectory {
     ///   - createIfMissing: Whether a missing directory (and its parents) may be created.
     /// - Returns: The absolute path with symbolic links resolved.
     /// - Throws: ``RocksDBError`` with code ``RocksDBError/Code/notADatabase`` for a file or a
-    ///   foreign non-empty directory, ``RocksDBError/Code/notFound`` for a missing directory
-    ///   that may not be created, ``RocksDBError/Code/ioError`` if the file system fails.
+    ///   foreign non-empty directory, ``RocksDBError/Code/notFound`` for a missing or empty
+    ///   directory that may not be created, ``RocksDBError/Code/ioError`` if the file system fails.
     static func prepare(path: String, createIfMissing: Bool) throws -> String {
         guard !path.isEmpty else {
             throw RocksDBError(.invalidArgument, "the database path is empty")
@@ -42,6 +42,9 @@ enum DatabaseDirectory {
                 entries = try fileManager.contentsOfDirectory(atPath: path)
             } catch {
                 throw RocksDBError(.ioError, "cannot list '\(path)': \(error)")
+            }
+            if entries.isEmpty && !createIfMissing {
+                throw RocksDBError(.notFound, "no RocksDB database in the empty directory '\(path)' and createIfMissing is false")
             }
             if !entries.isEmpty && !entries.contains("CURRENT") {
                 throw RocksDBError(

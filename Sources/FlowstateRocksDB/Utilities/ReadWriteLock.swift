@@ -12,6 +12,9 @@ internal import Darwin
 /// and exclusively to close, so closing waits for calls in flight and no call sees a
 /// closed handle. On glibc writers are preferred, so a stream of reads cannot starve `close()`.
 ///
+/// `@unchecked Sendable` is safe: the lock lives at a fixed heap address that is never
+/// reassigned, and `pthread_rwlock_*` calls are made to be called from any thread.
+///
 /// - Important: Not reentrant. Never take the lock again (shared or exclusive) while holding it.
 final class ReadWriteLock: @unchecked Sendable {
     private let rwlock: UnsafeMutablePointer<pthread_rwlock_t>

@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "FlowstateKafka", targets: ["FlowstateKafka"]),
         .library(name: "FlowstateRocksDB", targets: ["FlowstateRocksDB"]),
+        .library(name: "Flowstate", targets: ["Flowstate"]),
+        .library(name: "FlowstateTesting", targets: ["FlowstateTesting"]),
         .executable(name: "flowstate", targets: ["FlowstateCLI"]),
         .executable(name: "flowstate-bench", targets: ["FlowstateBenchmarks"]),
     ],
@@ -41,6 +43,21 @@ let package = Package(
             dependencies: ["CRocksDB"]
         ),
 
+        // MARK: - Engine
+        .target(
+            name: "Flowstate",
+            dependencies: [
+                "FlowstateKafka",
+                "FlowstateRocksDB",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "FlowstateTesting",
+            dependencies: ["Flowstate", "FlowstateKafka"]
+        ),
+
         // MARK: - Apps
         .executableTarget(
             name: "FlowstateCLI",
@@ -65,6 +82,8 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "FlowstateKafkaTests", dependencies: ["FlowstateKafka"]),
         .testTarget(name: "FlowstateRocksDBTests", dependencies: ["FlowstateRocksDB"]),
+        .testTarget(name: "FlowstateTests", dependencies: ["Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "FlowstateTestingTests", dependencies: ["Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka"]),
     ]
 )

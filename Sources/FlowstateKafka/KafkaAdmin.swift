@@ -57,14 +57,14 @@ public final class KafkaAdmin: Sendable {
     /// - Throws: ``KafkaError`` when the request as a whole fails
     ///   (``KafkaError/Code/unsupported`` when the broker does not support CreateTopics).
     public func createTopics(_ topics: [KafkaNewTopic]) async throws(KafkaError) -> [String: KafkaError?] {
-        try await blocking.run { () throws(KafkaError) in try self.createTopicsBlocking(topics) }
+        try await blocking.run { () throws(KafkaError) in try self.createTopics(topics) as [String: KafkaError?] }
     }
 
     /// Describes topics from the cluster's metadata; `nil` names every topic.
     ///
     /// - Throws: ``KafkaError`` when the metadata request fails.
     public func describeTopics(_ names: [String]? = nil) async throws(KafkaError) -> [KafkaTopicDescription] {
-        try await blocking.run { () throws(KafkaError) in try self.describeTopicsBlocking(names) }
+        try await blocking.run { () throws(KafkaError) in try self.describeTopics(names) as [KafkaTopicDescription] }
     }
 
     /// Lists the names of the cluster's topics, sorted.
@@ -74,9 +74,10 @@ public final class KafkaAdmin: Sendable {
         try await describeTopics().map(\.name).sorted()
     }
 
-    // MARK: - Blocking implementations
+    // MARK: - Blocking forms (for dedicated threads)
 
-    func createTopicsBlocking(_ topics: [KafkaNewTopic]) throws(KafkaError) -> [String: KafkaError?] {
+    /// Blocking form of ``createTopics(_:)``.
+    public func createTopics(_ topics: [KafkaNewTopic]) throws(KafkaError) -> [String: KafkaError?] {
         guard !topics.isEmpty else { return [:] }
         var errorBuffer = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
@@ -136,7 +137,8 @@ public final class KafkaAdmin: Sendable {
         return results
     }
 
-    func describeTopicsBlocking(_ names: [String]?) throws(KafkaError) -> [KafkaTopicDescription] {
+    /// Blocking form of ``describeTopics(_:)``.
+    public func describeTopics(_ names: [String]? = nil) throws(KafkaError) -> [KafkaTopicDescription] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         try KafkaError.check(rd_kafka_metadata(client.handle, 1, nil, &metadata, milliseconds(requestTimeout)),
                              "metadata request")

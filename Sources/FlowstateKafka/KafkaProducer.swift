@@ -20,7 +20,8 @@ public final class KafkaProducer: Sendable {
     ///   - logger: Receives librdkafka's log lines. Default: a no-op logger.
     /// - Throws: ``KafkaError`` with code ``KafkaError/Code/configuration`` naming an invalid property.
     public init(config: KafkaProducerConfig, logger: Logger = Logger(label: "flowstate.kafka", factory: { _ in SwiftLogNoOpLogHandler() })) throws(KafkaError) {
-        core = try RDKafkaProducer(properties: config.properties(transactionalID: nil), logger: logger)
+        core = try RDKafkaProducer(properties: config.properties(transactionalID: nil), logger: logger,
+                                  tracksDeliveredOffsets: config.tracksDeliveredOffsets)
     }
 
     /// Produces a record and waits for the broker's acknowledgement.
@@ -57,4 +58,19 @@ public final class KafkaProducer: Sendable {
         let core = core
         try await core.blocking.run { () throws(KafkaError) in try core.close(timeout: timeout) }
     }
+
+    /// Blocking form of ``flush(timeout:)``, for dedicated threads.
+    public func flush(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try core.flush(timeout: timeout)
+        if let failure = core.takeDeliveryFailure() { throw failure }
+    }
+
+    /// Blocking form of ``close(timeout:)``, for dedicated threads.
+    public func close(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try core.close(timeout: timeout)
+    }
+
+    /// Returns and clears the highest acknowledged offset per partition of records enqueued
+    /// with ``produce(_:)``; empty unless ``KafkaProducerConfig/tracksDeliveredOffsets`` is set.
+    public func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] { core.takeDeliveredOffsets() }
 }

@@ -36,7 +36,8 @@ public final class KafkaTransactionalProducer: Sendable {
     public init(config: KafkaProducerConfig, transactionalID: String,
                 logger: Logger = Logger(label: "flowstate.kafka", factory: { _ in SwiftLogNoOpLogHandler() })) throws(KafkaError) {
         self.transactionalID = transactionalID
-        core = try RDKafkaProducer(properties: config.properties(transactionalID: transactionalID), logger: logger)
+        core = try RDKafkaProducer(properties: config.properties(transactionalID: transactionalID), logger: logger,
+                                  tracksDeliveredOffsets: config.tracksDeliveredOffsets)
     }
 
     // MARK: - Synchronous (for dedicated threads)
@@ -94,6 +95,20 @@ public final class KafkaTransactionalProducer: Sendable {
     public func abortTransaction(timeout: Duration = .seconds(30)) throws(KafkaError) {
         try KafkaError.check(rd_kafka_abort_transaction(core.client.handle, milliseconds(timeout)))
         _ = core.takeDeliveryFailure()
+    }
+
+    /// Returns and clears the highest acknowledged offset per partition of records enqueued
+    /// with ``produce(_:)`` since the last call; empty unless
+    /// ``KafkaProducerConfig/tracksDeliveredOffsets`` is set. After a successful
+    /// ``commitTransaction(timeout:)`` every record of the transaction is acknowledged.
+    public func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] { core.takeDeliveredOffsets() }
+
+    /// Flushes the records enqueued so far, outside of any commit (for at-least-once processing).
+    ///
+    /// - Throws: ``KafkaError`` on timeout or the first failed delivery since the last check.
+    public func flush(timeout: Duration = .seconds(30)) throws(KafkaError) {
+        try core.flush(timeout: timeout)
+        if let failure = core.takeDeliveryFailure() { throw failure }
     }
 
     /// Flushes and stops the producer. An open transaction is left to the broker to abort. Idempotent.

@@ -21,6 +21,10 @@ public struct KafkaProducerConfig: Sendable {
     public var transactionTimeout: Duration = .seconds(60)
     /// Maximum records buffered in the client. Default: `1_000_000`.
     public var maxBufferedRecords: Int = 1_000_000
+    /// Whether the producer remembers the highest acknowledged offset per partition of records
+    /// enqueued with `produce` (see ``KafkaTransactionalProducer/takeDeliveredOffsets()``).
+    /// Stream engines use it to checkpoint changelog positions. Default: `false`.
+    public var tracksDeliveredOffsets: Bool = false
     /// Raw librdkafka properties, applied last. Default: empty.
     public var additionalProperties: [String: String] = [:]
 

@@ -42,5 +42,7 @@ func rdKafkaDeliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<
         Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(result)
     } else if case .failure(let error) = result {
         RDKafkaClientContext.from(opaque)?.recordDeliveryFailure(error)
+    } else if let rkt = record.rkt {
+        RDKafkaClientContext.from(opaque)?.recordDelivered(topic: rkt, partition: record.partition, offset: record.offset)
     }
 }

@@ -26,10 +26,11 @@ final class RDKafkaClient: @unchecked Sendable {
         type: rd_kafka_type_t,
         properties: [String: String],
         logger: Logger,
+        tracksDeliveredOffsets: Bool = false,
         configure: (OpaquePointer) -> Void = { _ in }
     ) throws(KafkaError) -> RDKafkaClient {
         let conf = try RDKafkaConfig.make(properties)
-        let context = RDKafkaClientContext(logger: logger)
+        let context = RDKafkaClientContext(logger: logger, tracksDeliveredOffsets: tracksDeliveredOffsets)
         let retained = Unmanaged.passRetained(context)
         rd_kafka_conf_set_opaque(conf, retained.toOpaque())
         rd_kafka_conf_set_log_cb(conf, rdKafkaLogCallback)

@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Foundation
 import Logging
 import Synchronization
 
@@ -11,8 +12,44 @@ final class RDKafkaClientContext: Sendable {
     let logger: Logger
     private let firstDeliveryFailure = Mutex<KafkaError?>(nil)
     let rebalance = Mutex<RebalanceState?>(nil)
+    /// Highest acknowledged offset per partition of records produced without a promise,
+    /// when the producer tracks them (`nil` otherwise).
+    private let deliveredOffsets = Mutex<[KafkaTopicPartition: Int64]>([:])
+    private let tracksDeliveredOffsets: Bool
+    /// The last topic name seen by the delivery callback, to avoid rebuilding the String per record.
+    private let lastTopic = Mutex<(address: UInt, name: String)?>(nil)
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, tracksDeliveredOffsets: Bool = false) {
+        self.logger = logger
+        self.tracksDeliveredOffsets = tracksDeliveredOffsets
+    }
+
+    /// Records a successful delivery (when tracking).
+    func recordDelivered(topic rkt: OpaquePointer, partition: Int32, offset: Int64) {
+        guard tracksDeliveredOffsets else { return }
+        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rkt)))
+        let cName = rd_kafka_topic_name(rkt)!
+        let name = lastTopic.withLock { cached -> String in
+            if let cached, cached.address == address, cached.name.withCString({ strcmp($0, cName) == 0 }) {
+                return cached.name
+            }
+            let name = String(cString: cName)
+            cached = (address, name)
+            return name
+        }
+        deliveredOffsets.withLock { offsets in
+            let key = KafkaTopicPartition(topic: name, partition: partition)
+            if offset > offsets[key, default: -1] { offsets[key] = offset }
+        }
+    }
+
+    /// Returns and clears the highest delivered offsets.
+    func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] {
+        deliveredOffsets.withLock { offsets in
+            defer { offsets = [:] }
+            return offsets
+        }
+    }
 
     /// Remembers the first failed delivery of a record produced without a completion.
     func recordDeliveryFailure(_ error: KafkaError) {

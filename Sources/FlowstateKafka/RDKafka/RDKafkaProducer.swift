@@ -10,8 +10,9 @@ final class RDKafkaProducer: Sendable {
     private let pollThread: DedicatedThread
     private let closed = Atomic<Bool>(false)
 
-    init(properties: [String: String], logger: Logger) throws(KafkaError) {
-        let client = try RDKafkaClient.make(type: RD_KAFKA_PRODUCER, properties: properties, logger: logger) { conf in
+    init(properties: [String: String], logger: Logger, tracksDeliveredOffsets: Bool = false) throws(KafkaError) {
+        let client = try RDKafkaClient.make(type: RD_KAFKA_PRODUCER, properties: properties, logger: logger,
+                                            tracksDeliveredOffsets: tracksDeliveredOffsets) { conf in
             rd_kafka_conf_set_dr_msg_cb(conf, rdKafkaDeliveryCallback)
         }
         self.client = client
@@ -64,6 +65,9 @@ final class RDKafkaProducer: Sendable {
         try KafkaError.check(rd_kafka_flush(client.handle, Int32(clamping: timeout.wholeMilliseconds)),
                              "flush did not finish within \(timeout)")
     }
+
+    /// Returns and clears the highest acknowledged offset per partition (when tracking).
+    func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] { client.context.takeDeliveredOffsets() }
 
     /// Returns the first failure of a record produced without a promise, and clears it.
     func takeDeliveryFailure() -> KafkaError? { client.context.takeDeliveryFailure() }

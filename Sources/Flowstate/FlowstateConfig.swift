@@ -1,0 +1,108 @@
+import Foundation
+
+/// Settings of a ``FlowstateApplication``.
+///
+/// Every setting maps one-to-one to a `flowstate run` flag and environment variable
+/// (`--application-id` / `FLOWSTATE_APPLICATION_ID`, …). ``validate()`` runs at start-up and
+/// names the setting at fault.
+public struct FlowstateConfig: Sendable {
+    /// Exactly-once or at-least-once processing.
+    public enum ProcessingGuarantee: String, Sendable, CaseIterable {
+        /// Outputs, changelog writes and consumed offsets commit in one Kafka transaction.
+        case exactlyOnce = "exactly-once"
+        /// Idempotent producer; offsets are committed after outputs are acknowledged.
+        case atLeastOnce = "at-least-once"
+    }
+
+    /// What happens to a record whose key or value cannot be decoded.
+    public enum DeserializationErrorHandling: String, Sendable, CaseIterable {
+        /// Send it to the dead-letter topic with the reason in headers, and continue.
+        case deadLetter = "dead-letter"
+        /// Stop the application.
+        case fail
+    }
+
+    /// The application id: consumer group, transactional-id prefix, internal topic prefix. Required.
+    public var applicationID: String
+    /// Kafka brokers as `host:port`. Required.
+    public var bootstrapServers: [String]
+    /// Where task state (RocksDB) lives; each application uses `<stateDirectory>/<applicationID>`.
+    /// Default: `<temporary directory>/flowstate`.
+    public var stateDirectory: String = FileManager.default.temporaryDirectory.appendingPathComponent("flowstate").path
+    /// A stable id of this instance (the pod name): static group membership and
+    /// `transactional.id`s derive from it, so a restarted instance fences its zombie.
+    /// Default: the host name.
+    public var instanceID: String = ProcessInfo.processInfo.hostName
+    /// Stream threads in this instance. Default: 1.
+    public var threads: Int = 1
+    /// How often a stream thread commits its transaction. Default: `.milliseconds(100)`.
+    public var commitInterval: Duration = .milliseconds(100)
+    /// Processing guarantee. Default: ``ProcessingGuarantee/exactlyOnce``.
+    public var processingGuarantee: ProcessingGuarantee = .exactlyOnce
+    /// Handling of undecodable records. Default: ``DeserializationErrorHandling/deadLetter``.
+    public var deserializationErrorHandling: DeserializationErrorHandling = .deadLetter
+    /// Records per poll. Default: 1,000.
+    public var maxPollRecords: Int = 1_000
+    /// Consumer-group session timeout. Default: `.seconds(10)`.
+    public var sessionTimeout: Duration = .seconds(10)
+    /// Raw librdkafka properties for every client. Default: empty.
+    public var kafkaProperties: [String: String] = [:]
+
+    /// Creates a configuration.
+    public init(applicationID: String, bootstrapServers: [String]) {
+        self.applicationID = applicationID
+        self.bootstrapServers = bootstrapServers
+    }
+
+    /// The dead-letter topic: `<application-id>-dlq`.
+    public var deadLetterTopic: String { "\(applicationID)-dlq" }
+
+    /// The state directory of this application.
+    public var applicationStateDirectory: String { "\(stateDirectory)/\(applicationID)" }
+
+    /// Checks every setting.
+    ///
+    /// - Throws: ``FlowstateError`` `.configuration` whose ``FlowstateError/setting`` names the setting.
+    public func validate() throws(FlowstateError) {
+        do {
+            try TopologyValidation.checkName(applicationID, what: "application id")
+        } catch {
+            throw FlowstateError(.configuration, error.message, setting: "application-id")
+        }
+        guard !bootstrapServers.filter({ !$0.isEmpty }).isEmpty else {
+            throw FlowstateError(.configuration, "no bootstrap servers: give at least one host:port", setting: "bootstrap-servers")
+        }
+        for server in bootstrapServers where !server.contains(":") {
+            throw FlowstateError(.configuration, "bootstrap server '\(server)' is not host:port", setting: "bootstrap-servers")
+        }
+        guard !instanceID.isEmpty, !instanceID.contains(where: { $0.isWhitespace }) else {
+            throw FlowstateError(.configuration, "instance id '\(instanceID)' must be non-empty without spaces", setting: "instance-id")
+        }
+        guard (1...64).contains(threads) else {
+            throw FlowstateError(.configuration, "threads must be 1...64 (got \(threads))", setting: "threads")
+        }
+        guard commitInterval > .zero else {
+            throw FlowstateError(.configuration, "commit interval must be positive", setting: "commit-interval")
+        }
+        guard maxPollRecords > 0 else {
+            throw FlowstateError(.configuration, "max poll records must be positive", setting: "max-poll-records")
+        }
+        try Self.checkWritable(stateDirectory)
+    }
+
+    /// Creates the directory if needed and checks a file can be written in it.
+    static func checkWritable(_ directory: String) throws(FlowstateError) {
+        let manager = FileManager.default
+        do {
+            try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw FlowstateError(.configuration, "state directory \(directory) cannot be created: \(error.localizedDescription)",
+                                 setting: "state-dir")
+        }
+        let probe = "\(directory)/.flowstate-write-probe-\(getpid())"
+        guard manager.createFile(atPath: probe, contents: Data()) else {
+            throw FlowstateError(.configuration, "state directory \(directory) is not writable", setting: "state-dir")
+        }
+        try? manager.removeItem(atPath: probe)
+    }
+}

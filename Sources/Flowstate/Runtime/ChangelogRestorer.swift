@@ -1,0 +1,93 @@
+import FlowstateKafka
+import Logging
+
+/// Brings a task's stores up to date from their changelogs before it processes input.
+///
+/// Reads each logged store's changelog partition from the checkpoint to the end offset
+/// found at the start (read_committed). A changelog record whose source offset is at or past
+/// the group's committed offset for that source partition belongs to a transaction that never
+/// committed and is skipped, even on a broker that shows aborted records.
+struct ChangelogRestorer {
+    let consumer: any StreamConsumer
+    let logger: Logger
+
+    /// What restoration found.
+    struct Result {
+        /// Records applied to stores.
+        var restoredRecords = 0
+        /// Records skipped as uncommitted.
+        var skippedRecords = 0
+        /// Next source offset per source topic, from the checkpoint and the restored records.
+        var sourceOffsets: [String: Int64] = [:]
+    }
+
+    /// Restores every logged store of `task`.
+    ///
+    /// - Parameter committed: The group's committed offsets of the task's source partitions.
+    /// - Throws: ``FlowstateError`` `.taskCorrupted` when the changelog lost records the local
+    ///   state needs (its start offset is past the checkpoint), so nothing is restored in part.
+    func restore(_ task: StreamTask, committed: [KafkaTopicPartition: KafkaOffset],
+                 progress: (Int) -> Void = { _ in }) throws -> Result {
+        var result = Result()
+        result.sourceOffsets = try task.state.sourceCheckpoint(topics: task.subtopology.sourceTopics)
+        for store in task.state.stores {
+            guard let topic = store.changelogTopic else { continue }
+            let partition = KafkaTopicPartition(topic: topic, partition: task.id.partition)
+            let checkpoint = task.state.isPersistent(store) ? try task.state.changelogCheckpoint(topic) : nil
+            let start = checkpoint ?? 0
+            let (low, high) = try consumer.watermarks(of: partition)
+            if low > start {
+                throw FlowstateError(.taskCorrupted, "changelog \(partition) starts at offset \(low) but task \(task.id) "
+                                     + "needs it from \(start): state was lost (retention or the broker's size limit)")
+            }
+            if start > high {
+                throw FlowstateError(.taskCorrupted, "task \(task.id)'s checkpoint \(start) for \(partition) is past the "
+                                     + "changelog's end \(high): the changelog was recreated")
+            }
+            guard start < high else { continue }
+            try consumer.assign([partition: KafkaOffset(start)])
+            var position = start
+            var idlePolls = 0
+            while position < high {
+                let records = try consumer.poll(maxRecords: 5_000, timeout: .milliseconds(200))
+                if records.isEmpty {
+                    idlePolls += 1
+                    // Transaction markers occupy offsets on real brokers: trust the position.
+                    if let reached = try consumer.position([partition])[partition], reached.isConcrete {
+                        position = max(position, reached.rawValue)
+                    }
+                    if idlePolls > 150 {
+                        throw FlowstateError(.taskCorrupted, "restoring \(partition) stalled at \(position) of \(high)")
+                    }
+                    continue
+                }
+                idlePolls = 0
+                var batch: [(key: [UInt8], value: [UInt8]?)] = []
+                var sources = result.sourceOffsets
+                for record in records where record.topicPartition == partition {
+                    position = record.offset + 1
+                    if let source = ChangelogHeader.decode(record.headers) {
+                        let sourcePartition = KafkaTopicPartition(topic: source.topic, partition: source.partition)
+                        if let committedOffset = committed[sourcePartition], committedOffset.isConcrete,
+                           source.offset >= committedOffset.rawValue {
+                            result.skippedRecords += 1
+                            continue
+                        }
+                        sources[source.topic] = max(sources[source.topic] ?? 0, source.offset + 1)
+                    }
+                    batch.append((record.key ?? [], record.value))
+                }
+                try task.state.applyRestored(store: store, records: batch, nextOffset: position, sourceOffsets: sources)
+                result.sourceOffsets = sources
+                result.restoredRecords += batch.count
+                progress(batch.count)
+            }
+        }
+        if result.restoredRecords > 0 || result.skippedRecords > 0 {
+            logger.info("Task restored", metadata: ["flowstate.task": "\(task.id)",
+                                                    "flowstate.restored": "\(result.restoredRecords)",
+                                                    "flowstate.skipped": "\(result.skippedRecords)"])
+        }
+        return result
+    }
+}

@@ -1,0 +1,63 @@
+package import FlowstateKafka
+
+/// The consumer operations the runtime needs; implemented over librdkafka
+/// (``LibrdkafkaClients``) and by the deterministic simulation in `FlowstateTesting`.
+package protocol StreamConsumer: AnyObject {
+    func subscribe(topics: [String], listener: any KafkaRebalanceListener) throws
+    func assign(_ partitions: [KafkaTopicPartition: KafkaOffset]) throws
+    func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord]
+    func seek(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
+    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
+    func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64)
+    func groupMetadata() throws -> StreamGroupMetadata
+    func close() throws
+}
+
+/// The producer operations the runtime needs (transactional or idempotent).
+package protocol StreamProducer: AnyObject {
+    func initTransactions() throws
+    func beginTransaction() throws
+    func send(_ record: KafkaProducerRecord) throws
+    func sendOffsetsToTransaction(_ offsets: [KafkaTopicPartition: KafkaOffset], groupMetadata: StreamGroupMetadata) throws
+    func commitTransaction() throws
+    func abortTransaction() throws
+    /// Waits for every record sent so far (at-least-once commits).
+    func flush() throws
+    /// Highest acknowledged offset per partition since the last call.
+    func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64]
+    func close()
+}
+
+/// The admin operations the runtime needs.
+package protocol StreamAdmin: AnyObject {
+    /// Partition counts of the topics that exist, by name.
+    func partitionCounts(of topics: [String]) throws -> [String: Int]
+    /// Creates topics; existing ones are left alone.
+    func createTopics(_ topics: [KafkaNewTopic]) throws
+}
+
+/// Makes the runtime's Kafka clients.
+package protocol KafkaClientSupplier: Sendable {
+    func makeConsumer(groupID: String, groupInstanceID: String?, clientID: String) throws -> any StreamConsumer
+    func makeRestoreConsumer(clientID: String) throws -> any StreamConsumer
+    func makeProducer(transactionalID: String?, clientID: String) throws -> any StreamProducer
+    func makeAdmin() throws -> any StreamAdmin
+}
+
+/// A consumer's group metadata, for transactional offset commits.
+package struct StreamGroupMetadata: @unchecked Sendable {
+    /// librdkafka's metadata (immutable), when the consumer is a librdkafka consumer.
+    package let kafka: KafkaConsumerGroupMetadata?
+    package let groupID: String
+    package let generation: Int
+    package let memberID: String
+
+    package init(kafka: KafkaConsumerGroupMetadata?, groupID: String, generation: Int, memberID: String) {
+        self.kafka = kafka
+        self.groupID = groupID
+        self.generation = generation
+        self.memberID = memberID
+    }
+}

@@ -1,0 +1,143 @@
+import FlowstateKafka
+import Foundation
+import Logging
+
+/// The runtime's Kafka clients over librdkafka (``FlowstateKafka``).
+struct LibrdkafkaClients: KafkaClientSupplier {
+    let bootstrapServers: [String]
+    let properties: [String: String]
+    let sessionTimeout: Duration
+    let embeddedCluster: EmbeddedCluster?
+    let logger: Logger
+
+    func makeConsumer(groupID: String, groupInstanceID: String?, clientID: String) throws -> any StreamConsumer {
+        var config = KafkaConsumerConfig(bootstrapServers: bootstrapServers, groupID: groupID)
+        config.groupInstanceID = groupInstanceID
+        config.clientID = clientID
+        config.sessionTimeout = sessionTimeout
+        config.additionalProperties = properties
+        return LibrdkafkaConsumer(try KafkaConsumer(config: config, logger: logger))
+    }
+
+    func makeRestoreConsumer(clientID: String) throws -> any StreamConsumer {
+        var config = KafkaConsumerConfig(bootstrapServers: bootstrapServers, groupID: "\(clientID)-restore")
+        config.clientID = clientID
+        config.additionalProperties = properties
+        return LibrdkafkaConsumer(try KafkaConsumer(config: config, logger: logger))
+    }
+
+    func makeProducer(transactionalID: String?, clientID: String) throws -> any StreamProducer {
+        var config = KafkaProducerConfig(bootstrapServers: bootstrapServers)
+        config.clientID = clientID
+        config.tracksDeliveredOffsets = true
+        config.additionalProperties = properties
+        if let transactionalID {
+            return LibrdkafkaTransactionalProducer(
+                try KafkaTransactionalProducer(config: config, transactionalID: transactionalID, logger: logger))
+        }
+        return LibrdkafkaIdempotentProducer(try KafkaProducer(config: config, logger: logger))
+    }
+
+    func makeAdmin() throws -> any StreamAdmin {
+        LibrdkafkaAdmin(admin: try KafkaAdmin(config: KafkaAdminConfig(bootstrapServers: bootstrapServers), logger: logger),
+                        embeddedCluster: embeddedCluster)
+    }
+}
+
+final class LibrdkafkaConsumer: StreamConsumer {
+    let consumer: KafkaConsumer
+    init(_ consumer: KafkaConsumer) { self.consumer = consumer }
+
+    func subscribe(topics: [String], listener: any KafkaRebalanceListener) throws {
+        try consumer.subscribe(topics: topics, listener: listener)
+    }
+    func assign(_ partitions: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.assign(partitions) }
+    func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord] {
+        try consumer.poll(maxRecords: maxRecords, timeout: timeout)
+    }
+    func seek(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.seek(offsets) }
+    func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
+        try consumer.position(partitions)
+    }
+    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
+        try consumer.committed(partitions)
+    }
+    func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.commit(offsets) }
+    func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
+        try consumer.watermarks(of: partition)
+    }
+    func groupMetadata() throws -> StreamGroupMetadata {
+        StreamGroupMetadata(kafka: try consumer.groupMetadata(), groupID: consumer.groupID, generation: -1, memberID: "")
+    }
+    func close() throws { try consumer.close() }
+}
+
+final class LibrdkafkaTransactionalProducer: StreamProducer {
+    let producer: KafkaTransactionalProducer
+    init(_ producer: KafkaTransactionalProducer) { self.producer = producer }
+
+    func initTransactions() throws { try producer.initTransactions() }
+    func beginTransaction() throws { try producer.beginTransaction() }
+    func send(_ record: KafkaProducerRecord) throws { try producer.produce(record) }
+    func sendOffsetsToTransaction(_ offsets: [KafkaTopicPartition: KafkaOffset], groupMetadata: StreamGroupMetadata) throws {
+        let metadata = groupMetadata.kafka ?? KafkaConsumerGroupMetadata(groupID: groupMetadata.groupID)
+        try producer.sendOffsetsToTransaction(offsets, groupMetadata: metadata)
+    }
+    func commitTransaction() throws { try producer.commitTransaction() }
+    func abortTransaction() throws { try producer.abortTransaction() }
+    func flush() throws { try producer.flush() }
+    func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] { producer.takeDeliveredOffsets() }
+    func close() { try? producer.close() }
+}
+
+/// At-least-once: an idempotent producer; transaction calls do nothing.
+final class LibrdkafkaIdempotentProducer: StreamProducer {
+    let producer: KafkaProducer
+    init(_ producer: KafkaProducer) { self.producer = producer }
+
+    func initTransactions() throws {}
+    func beginTransaction() throws {}
+    func send(_ record: KafkaProducerRecord) throws { try producer.produce(record) }
+    func sendOffsetsToTransaction(_ offsets: [KafkaTopicPartition: KafkaOffset], groupMetadata: StreamGroupMetadata) throws {}
+    func commitTransaction() throws { try producer.flush() }
+    func abortTransaction() throws {}
+    func flush() throws { try producer.flush() }
+    func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] { producer.takeDeliveredOffsets() }
+    func close() { try? producer.close() }
+}
+
+final class LibrdkafkaAdmin: StreamAdmin {
+    let admin: KafkaAdmin
+    let embeddedCluster: EmbeddedCluster?
+
+    init(admin: KafkaAdmin, embeddedCluster: EmbeddedCluster?) {
+        self.admin = admin
+        self.embeddedCluster = embeddedCluster
+    }
+
+    func partitionCounts(of topics: [String]) throws -> [String: Int] {
+        let wanted = Set(topics)
+        let described: [KafkaTopicDescription] = try admin.describeTopics(nil)
+        return Dictionary(uniqueKeysWithValues: described.filter { wanted.contains($0.name) }.map { ($0.name, $0.partitions.count) })
+    }
+
+    func createTopics(_ topics: [KafkaNewTopic]) throws {
+        guard !topics.isEmpty else { return }
+        if let embeddedCluster {
+            for topic in topics {
+                do {
+                    try embeddedCluster.createTopic(topic.name, partitions: topic.partitions)
+                } catch {
+                    if error.code != .topicAlreadyExists { throw error }
+                }
+            }
+            return
+        }
+        let results: [String: KafkaError?] = try admin.createTopics(topics)
+        for (name, error) in results {
+            if let error, error.code != .topicAlreadyExists {
+                throw FlowstateError(.configuration, "cannot create internal topic \(name): \(error.message)", underlying: error)
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Synchronization
+
+/// The lifecycle state of a ``FlowstateApplication``.
+public enum ApplicationState: String, Sendable, Hashable {
+    /// Constructed, not running.
+    case created
+    /// Creating internal topics and joining the group.
+    case starting
+    /// Restoring assigned tasks' stores from their changelogs.
+    case restoring
+    /// Every assigned task is restored and processing.
+    case running
+    /// Partitions are moving between instances.
+    case rebalancing
+    /// Committing and closing after a shutdown request.
+    case stopping
+    /// Stopped cleanly.
+    case stopped
+    /// Stopped by an error.
+    case failed
+}
+
+/// Counters and states shared by stream threads and the application (thread-safe).
+final class RuntimeStatus: Sendable {
+    struct Snapshot: Sendable {
+        var threadStates: [Int: ApplicationState] = [:]
+        var failure: FlowstateError?
+        var assignedTasks: [Int: [TaskID]] = [:]
+        var restoredRecords = 0
+        var processedRecords = 0
+        var deadLetteredRecords = 0
+        var commits = 0
+        var aborts = 0
+        var migrations = 0
+    }
+
+    private let snapshot = Mutex(Snapshot())
+
+    func update(_ body: (inout Snapshot) -> Void) { snapshot.withLock { body(&$0) } }
+    func read() -> Snapshot { snapshot.withLock { $0 } }
+
+    /// The application's state: the least advanced of its threads, `failed` if any failed.
+    func applicationState(started: Bool) -> ApplicationState {
+        let states = read().threadStates.values
+        guard started else { return .created }
+        if states.contains(.failed) { return .failed }
+        if states.isEmpty { return .starting }
+        for state in [ApplicationState.starting, .restoring, .rebalancing, .stopping] where states.contains(state) {
+            return state
+        }
+        if states.allSatisfy({ $0 == .stopped }) { return .stopped }
+        return .running
+    }
+}

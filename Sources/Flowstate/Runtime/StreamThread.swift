@@ -1,0 +1,361 @@
+import FlowstateKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// One stream thread: a dedicated OS thread that polls its consumer, processes records
+/// through its tasks, and commits outputs, changelog writes and offsets in one transaction
+/// per commit interval (exactly-once), or flushes then commits offsets (at-least-once).
+///
+/// `@unchecked Sendable`: all mutable state is touched only on the thread itself (rebalance
+/// callbacks run inside its poll); other threads only call ``requestStop()``.
+final class StreamThread: @unchecked Sendable {
+    let index: Int
+    let topology: Topology
+    let config: FlowstateConfig
+    let clients: any KafkaClientSupplier
+    let logger: Logger
+    let wallClock: @Sendable () -> Int64
+    let status: RuntimeStatus
+    private let partitionCounts: [String: Int]
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+
+    private var consumer: (any StreamConsumer)?
+    private var producer: (any StreamProducer)?
+    private var restoreConsumer: (any StreamConsumer)?
+    private var listener: ThreadRebalanceListener?
+    private var tasks: [TaskID: StreamTask] = [:]
+    private var transactionOpen = false
+    private var lastCommit = ContinuousClock.now
+    private var callbackError: (any Error)?
+    private var migrating = false
+
+    init(index: Int, topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
+         partitionCounts: [String: Int], status: RuntimeStatus, logger: Logger,
+         wallClock: @escaping @Sendable () -> Int64) {
+        self.index = index
+        self.topology = topology
+        self.config = config
+        self.clients = clients
+        self.partitionCounts = partitionCounts
+        self.status = status
+        self.wallClock = wallClock
+        var logger = logger
+        logger[metadataKey: "flowstate.thread"] = "\(index)"
+        self.logger = logger
+    }
+
+    var transactionalID: String { "\(config.applicationID)-\(config.instanceID)-\(index)" }
+    var clientID: String { "\(config.applicationID)-\(config.instanceID)-\(index)" }
+
+    // MARK: - Lifecycle
+
+    /// Starts the OS thread.
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "flowstate-stream-\(index)"
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Asks the thread to finish its batch, commit, close its tasks and leave the group.
+    func requestStop() { stopRequested.store(true, ordering: .releasing) }
+
+    /// Waits for the thread to end (call from a non-cooperative context or via ``waitAsync()``).
+    func join() { finished.wait(); finished.signal() }
+
+    /// Waits for the thread to end without blocking the cooperative pool.
+    func waitAsync() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.join()
+                continuation.resume()
+            }
+        }
+    }
+
+    private func setState(_ state: ApplicationState) {
+        status.update { $0.threadStates[index] = state }
+    }
+
+    private func run() {
+        setState(.starting)
+        do {
+            try connect()
+            while !stopRequested.load(ordering: .acquiring) {
+                do {
+                    try runOnce()
+                } catch let error as KafkaError where error.code == .transactionAbortable {
+                    try abortAndRewind(error)
+                } catch let error as KafkaError where error.code == .fenced {
+                    try migrate(error)
+                }
+            }
+            setState(.stopping)
+            try commit()
+            closeAllTasks(clean: true)
+            try consumer?.close()
+            producer?.close()
+            try restoreConsumer?.close()
+            setState(.stopped)
+            logger.info("Stream thread stopped")
+        } catch {
+            let failure = (error as? FlowstateError) ?? FlowstateError(.fatal, "\(error)", underlying: SendableError(error))
+            logger.error("Stream thread failed", metadata: ["flowstate.error": "\(failure)"])
+            if transactionOpen, config.processingGuarantee == .exactlyOnce { try? producer?.abortTransaction() }
+            migrating = true
+            closeAllTasks(clean: false)
+            try? consumer?.close()
+            producer?.close()
+            try? restoreConsumer?.close()
+            status.update {
+                $0.failure = $0.failure ?? failure
+                $0.threadStates[index] = .failed
+            }
+        }
+    }
+
+    private func connect() throws {
+        migrating = false
+        let consumer = try clients.makeConsumer(groupID: config.applicationID,
+                                                groupInstanceID: "\(config.instanceID)-\(index)", clientID: clientID)
+        let transactional = config.processingGuarantee == .exactlyOnce
+        let producer = try clients.makeProducer(transactionalID: transactional ? transactionalID : nil, clientID: clientID)
+        try producer.initTransactions()
+        if restoreConsumer == nil { restoreConsumer = try clients.makeRestoreConsumer(clientID: clientID) }
+        let listener = ThreadRebalanceListener(thread: self)
+        self.consumer = consumer
+        self.producer = producer
+        self.listener = listener
+        try consumer.subscribe(topics: topology.sourceTopics, listener: listener)
+        setState(.rebalancing)
+        lastCommit = .now
+    }
+
+    // MARK: - The loop
+
+    private func runOnce() throws {
+        guard let consumer, let producer else { return }
+        let records = try consumer.poll(maxRecords: config.maxPollRecords, timeout: .milliseconds(50))
+        if let error = callbackError {
+            callbackError = nil
+            throw error
+        }
+        for record in records {
+            guard let task = task(for: record.topicPartition) else { continue }
+            try beginTransactionIfNeeded()
+            switch try task.process(record, policy: topology.processingErrorPolicy) {
+            case .processed(let emitted):
+                for output in emitted { try producer.send(output) }
+            case .rejected(let stage, let reason, let error):
+                if stage == "deserialization", config.deserializationErrorHandling == .fail {
+                    throw FlowstateError(.deserialization, "\(record.topic)-\(record.partition)@\(record.offset): \(reason)",
+                                         underlying: SendableError(error))
+                }
+                logger.warning("Record sent to the dead-letter topic", metadata: [
+                    "flowstate.topic": "\(record.topic)", "flowstate.partition": "\(record.partition)",
+                    "flowstate.offset": "\(record.offset)", "flowstate.reason": "\(reason)"])
+                try producer.send(DeadLetter.record(for: record, topic: config.deadLetterTopic, stage: stage,
+                                                    reason: reason, task: task.id))
+                status.update { $0.deadLetteredRecords += 1 }
+            }
+        }
+        if !records.isEmpty { status.update { $0.processedRecords += records.count } }
+        try punctuateWallClock()
+        if ContinuousClock.now - lastCommit >= config.commitInterval { try commit() }
+    }
+
+    private func task(for partition: KafkaTopicPartition) -> StreamTask? {
+        guard let subtopology = topology.subtopology(readingTopic: partition.topic) else { return nil }
+        return tasks[TaskID(subtopology: subtopology.id, partition: partition.partition)]
+    }
+
+    private func beginTransactionIfNeeded() throws {
+        guard !transactionOpen else { return }
+        try producer?.beginTransaction()
+        transactionOpen = true
+    }
+
+    private func punctuateWallClock() throws {
+        let now = wallClock()
+        for task in tasks.values.sorted(by: { $0.id < $1.id }) where task.context.hasDuePunctuation(.wallClockTime, at: now) {
+            try beginTransactionIfNeeded()
+            for output in try task.punctuate(.wallClockTime, at: now) { try producer?.send(output) }
+        }
+    }
+
+    // MARK: - Commit, abort, migrate
+
+    /// Commits the open transaction (or, at-least-once, flushes and commits offsets), then
+    /// applies every task's overlay and checkpoint to local state.
+    private func commit() throws {
+        lastCommit = .now
+        guard transactionOpen, let consumer, let producer else { return }
+        let dirty = tasks.values.filter(\.hasUncommittedWork)
+        var offsets: [KafkaTopicPartition: KafkaOffset] = [:]
+        for task in dirty { for (partition, offset) in task.consumedOffsets { offsets[partition] = KafkaOffset(offset) } }
+        let started = ContinuousClock.now
+        if config.processingGuarantee == .exactlyOnce {
+            if !offsets.isEmpty { try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata()) }
+            try producer.commitTransaction()
+        } else {
+            try producer.flush()
+        }
+        transactionOpen = false
+        let delivered = producer.takeDeliveredOffsets()
+        for task in dirty { try task.commitState(delivered: delivered) }
+        do {
+            // At-least-once: this is the commit. Exactly-once: a mirror of the offsets the
+            // transaction committed, for brokers that do not store transactional offset commits.
+            try consumer.commit(offsets)
+        } catch {
+            if config.processingGuarantee == .atLeastOnce { throw error }
+            logger.debug("Mirror offset commit failed", metadata: ["flowstate.error": "\(error)"])
+        }
+        let latency = ContinuousClock.now - started
+        status.update {
+            $0.commits += 1
+            _ = latency
+        }
+    }
+
+    /// Aborts the transaction, drops every task's uncommitted state and rewinds its input.
+    private func abortAndRewind(_ cause: KafkaError) throws {
+        logger.warning("Transaction aborted", metadata: ["flowstate.error": "\(cause)"])
+        try producer?.abortTransaction()
+        transactionOpen = false
+        var positions: [KafkaTopicPartition: KafkaOffset] = [:]
+        for task in tasks.values { positions.merge(task.rewind()) { $1 } }
+        if !positions.isEmpty { try consumer?.seek(positions) }
+        status.update { $0.aborts += 1 }
+        lastCommit = .now
+    }
+
+    /// Another instance owns our work (we were fenced): drop everything uncommitted and rejoin.
+    private func migrate(_ cause: KafkaError) throws {
+        logger.warning("Fenced: closing tasks without committing and rejoining", metadata: ["flowstate.error": "\(cause)"])
+        migrating = true
+        transactionOpen = false
+        closeAllTasks(clean: false)
+        try? consumer?.close()
+        producer?.close()
+        consumer = nil
+        producer = nil
+        status.update { $0.migrations += 1 }
+        try connect()
+    }
+
+    private func closeAllTasks(clean: Bool) {
+        for task in tasks.values { task.close(clean: clean) }
+        tasks = [:]
+        status.update { $0.assignedTasks[index] = [] }
+    }
+
+    // MARK: - Rebalance callbacks (run inside poll, on this thread)
+
+    fileprivate func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: KafkaOffset] {
+        do {
+            setState(.restoring)
+            let committed = try consumer?.committed(partitions) ?? [:]
+            var starts: [KafkaTopicPartition: KafkaOffset] = [:]
+            let ids = Set(partitions.compactMap { partition in
+                topology.subtopology(readingTopic: partition.topic).map { TaskID(subtopology: $0.id, partition: partition.partition) }
+            })
+            for id in ids.sorted() where tasks[id] == nil {
+                let (task, restored) = try openAndRestore(id, committed: committed)
+                for partition in task.sourcePartitions {
+                    let fromState = restored.sourceOffsets[partition.topic]
+                    if let offset = committed[partition], offset.isConcrete {
+                        if let fromState, fromState != offset.rawValue {
+                            logger.warning("Committed offset and restored state disagree; using the committed offset",
+                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(offset)",
+                                                      "flowstate.state": "\(fromState)"])
+                        }
+                        task.committedOffsets[partition] = offset.rawValue
+                    } else if let fromState {
+                        starts[partition] = KafkaOffset(fromState)
+                        task.committedOffsets[partition] = fromState
+                    }
+                }
+                try task.initialize()
+                tasks[id] = task
+            }
+            status.update { $0.assignedTasks[index] = tasks.keys.sorted() }
+            setState(.running)
+            return starts
+        } catch {
+            callbackError = error
+            return [:]
+        }
+    }
+
+    private func openAndRestore(_ id: TaskID, committed: [KafkaTopicPartition: KafkaOffset]) throws
+        -> (StreamTask, ChangelogRestorer.Result) {
+        let restorer = ChangelogRestorer(consumer: restoreConsumer!, logger: logger)
+        var task = try makeTask(id)
+        do {
+            let result = try restorer.restore(task, committed: committed) { count in
+                self.status.update { $0.restoredRecords += count }
+            }
+            return (task, result)
+        } catch let error as FlowstateError where error.code == .taskCorrupted {
+            // Local state cannot be trusted: wipe it and restore from the changelog's start once.
+            logger.error("Task corrupted; wiping local state", metadata: ["flowstate.task": "\(id)", "flowstate.error": "\(error)"])
+            task.state.wipe()
+            task = try makeTask(id)
+            let result = try restorer.restore(task, committed: committed)
+            return (task, result)
+        }
+    }
+
+    private func makeTask(_ id: TaskID) throws -> StreamTask {
+        let subtopology = topology.subtopologies[id.subtopology]
+        return try StreamTask(id: id, topology: topology, subtopology: subtopology, applicationID: config.applicationID,
+                              stateDirectory: config.applicationStateDirectory, wallClock: wallClock,
+                              partitionCount: { [partitionCounts] topic in
+                                  guard let count = partitionCounts[topic] else {
+                                      throw FlowstateError(.configuration, "output topic \(topic) does not exist")
+                                  }
+                                  return Int32(count)
+                              })
+    }
+
+    fileprivate func partitionsRevoked(_ partitions: [KafkaTopicPartition], lost: Bool) {
+        guard !migrating else { return }
+        setState(.rebalancing)
+        do {
+            if lost {
+                if transactionOpen { try? producer?.abortTransaction() }
+                transactionOpen = false
+                var positions: [KafkaTopicPartition: KafkaOffset] = [:]
+                for task in tasks.values { positions.merge(task.rewind()) { $1 } }
+            } else {
+                try commit()
+            }
+        } catch {
+            callbackError = error
+        }
+        let revoked = Set(partitions)
+        for (id, task) in tasks where task.sourcePartitions.contains(where: revoked.contains) {
+            task.close(clean: !lost && callbackError == nil)
+            tasks[id] = nil
+        }
+        status.update { $0.assignedTasks[index] = tasks.keys.sorted() }
+    }
+}
+
+/// Forwards the consumer's rebalance callbacks to the stream thread.
+private final class ThreadRebalanceListener: KafkaRebalanceListener, @unchecked Sendable {
+    unowned let thread: StreamThread
+    init(thread: StreamThread) { self.thread = thread }
+
+    func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: KafkaOffset] {
+        thread.partitionsAssigned(partitions)
+    }
+    func partitionsRevoked(_ partitions: [KafkaTopicPartition]) { thread.partitionsRevoked(partitions, lost: false) }
+    func partitionsLost(_ partitions: [KafkaTopicPartition]) { thread.partitionsRevoked(partitions, lost: true) }
+}

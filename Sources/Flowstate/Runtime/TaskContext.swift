@@ -1,0 +1,137 @@
+import FlowstateKafka
+
+/// The per-task state shared by a task's nodes: metadata of the record being processed,
+/// stream time, stores, punctuations, and the buffer of records the current record emits.
+///
+/// Outputs and changelog records of one input record are buffered and handed to the
+/// producer only when the record completes, so a record whose processing throws leaves no
+/// trace (its store writes are undone too).
+final class TaskContext {
+    let taskID: TaskID
+    let applicationID: String
+    let wallClock: @Sendable () -> Int64
+    var recordMetadata: RecordMetadata?
+    var streamTime: Int64 = -1
+    var stateManager: TaskStateManager?
+    private var typedStores: [String: AnyObject] = [:]
+    private(set) var punctuations: [Punctuation] = []
+    /// Records emitted while processing the current record.
+    private(set) var pending: [KafkaProducerRecord] = []
+    private var sourceHeader: KafkaHeader?
+    /// Partition counts of output topics, for sinks.
+    let partitionCount: (String) throws -> Int32
+
+    init(taskID: TaskID, applicationID: String, wallClock: @escaping @Sendable () -> Int64,
+         partitionCount: @escaping (String) throws -> Int32) {
+        self.taskID = taskID
+        self.applicationID = applicationID
+        self.wallClock = wallClock
+        self.partitionCount = partitionCount
+    }
+
+    /// A context for build-time type checks: in-memory stores, no Kafka.
+    static func detached(stores: [StoreDefinition]) -> TaskContext {
+        let context = TaskContext(taskID: TaskID(subtopology: 0, partition: 0), applicationID: "build-check",
+                                  wallClock: { 0 }, partitionCount: { _ in 1 })
+        if let manager = try? TaskStateManager(taskID: context.taskID, applicationID: context.applicationID,
+                                               stateDirectory: nil, definitions: stores, task: context) {
+            context.attach(manager, definitions: stores)
+        }
+        return context
+    }
+
+    /// Makes the typed stores over the manager's byte stores.
+    func attach(_ manager: TaskStateManager, definitions: [StoreDefinition]) {
+        stateManager = manager
+        for (definition, store) in zip(definitions, manager.stores) {
+            typedStores[definition.name] = definition.makeTyped(store)
+        }
+    }
+
+    func keyValueStore<K, V>(_ name: String, key: K.Type, value: V.Type) throws(TopologyError) -> KeyValueStore<K, V> {
+        guard let store = typedStores[name] else {
+            throw TopologyError(.unknownStore, "task \(taskID) has no store \(name)")
+        }
+        guard let typed = store as? KeyValueStore<K, V> else {
+            throw TopologyError(.typeMismatch, "store \(name) is not a KeyValueStore<\(typeName(K.self)), \(typeName(V.self))>")
+        }
+        return typed
+    }
+
+    // MARK: - Records in flight
+
+    /// Starts processing a source record.
+    func beginRecord(_ metadata: RecordMetadata?) {
+        recordMetadata = metadata
+        sourceHeader = metadata.map { KafkaHeader(key: ChangelogHeader.source, string: ChangelogHeader.encode($0)) }
+    }
+
+    /// Queues an output record.
+    func emit(_ record: KafkaProducerRecord) {
+        pending.append(record)
+    }
+
+    /// Queues a changelog record for this task's partition, tagged with the source record.
+    func logChange(topic: String, key: [UInt8], value: [UInt8]?) {
+        pending.append(KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value,
+                                           headers: sourceHeader.map { [$0] } ?? []))
+    }
+
+    /// Ends the current record successfully and returns what it emitted.
+    func completeRecord() -> [KafkaProducerRecord] {
+        stateManager?.stores.forEach { $0.commitRecord() }
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending
+    }
+
+    /// Undoes everything the current record did.
+    func rollbackRecord() {
+        stateManager?.stores.forEach { $0.rollbackRecord() }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Punctuation
+
+    func schedule(every interval: Duration, _ type: PunctuationType, _ body: @escaping (Int64) throws -> Void) -> Punctuation {
+        let milliseconds = max(1, interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
+        let start = type == .wallClockTime ? wallClock() : max(streamTime, 0)
+        let punctuation = Punctuation(interval: milliseconds, type: type, firstDue: start + milliseconds, body: body)
+        punctuations.append(punctuation)
+        return punctuation
+    }
+
+    /// Whether a punctuation of `type` is due at `time`.
+    func hasDuePunctuation(_ type: PunctuationType, at time: Int64) -> Bool {
+        punctuations.contains { !$0.isCancelled && $0.type == type && time >= $0.nextDue }
+    }
+
+    /// Punctuations of `type` due at `time`, advancing their schedules.
+    func duePunctuations(_ type: PunctuationType, at time: Int64) -> [(Punctuation, Int64)] {
+        punctuations.removeAll { $0.isCancelled }
+        var due: [(Punctuation, Int64)] = []
+        for punctuation in punctuations where punctuation.type == type && time >= punctuation.nextDue {
+            due.append((punctuation, time))
+            // Skip missed intervals rather than firing once per missed interval.
+            let missed = (time - punctuation.nextDue) / punctuation.interval
+            punctuation.nextDue += (missed + 1) * punctuation.interval
+        }
+        return due
+    }
+}
+
+/// The header that ties a changelog record to the source record it was written for.
+enum ChangelogHeader {
+    static let source = "flowstate.source"
+
+    /// `topic:partition:offset` (topic names cannot contain `:`).
+    static func encode(_ metadata: RecordMetadata) -> String {
+        "\(metadata.topic):\(metadata.partition):\(metadata.offset)"
+    }
+
+    static func decode(_ headers: [KafkaHeader]) -> RecordMetadata? {
+        guard let text = headers.last(named: source)?.stringValue else { return nil }
+        let parts = text.split(separator: ":")
+        guard parts.count == 3, let partition = Int32(parts[1]), let offset = Int64(parts[2]) else { return nil }
+        return RecordMetadata(topic: String(parts[0]), partition: partition, offset: offset)
+    }
+}

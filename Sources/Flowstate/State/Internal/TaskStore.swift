@@ -1,0 +1,157 @@
+import FlowstateRocksDB
+
+/// Where a task's store keeps committed data.
+enum StoreBase {
+    /// A namespace (`<store name> 0x00`) inside the task's RocksDB database.
+    case rocks(RocksDatabase, namespace: [UInt8])
+    /// A map owned by the store.
+    case memory(MemoryMap)
+}
+
+/// The committed entries of an in-memory store.
+final class MemoryMap {
+    var entries: [[UInt8]: [UInt8]] = [:]
+}
+
+/// One store of one task, in bytes: committed data (``StoreBase``) under a transactional
+/// overlay of the writes not yet committed to Kafka, with per-record undo.
+///
+/// Reads see the overlay first. Every write is also sent to the changelog (if logged) through
+/// the task, in the same transaction as the outputs. ``TaskStateManager`` applies the overlay
+/// to the base only after the Kafka commit.
+final class TaskStore {
+    let name: String
+    let changelogTopic: String?
+    let base: StoreBase
+    private(set) var overlay: [[UInt8]: [UInt8]?] = [:]
+    private var undo: [(key: [UInt8], previous: [UInt8]??)] = []
+    private(set) var isClosed = false
+    unowned let task: TaskContext
+
+    init(name: String, changelogTopic: String?, base: StoreBase, task: TaskContext) {
+        self.name = name
+        self.changelogTopic = changelogTopic
+        self.base = base
+        self.task = task
+    }
+
+    func get(_ key: [UInt8]) throws(FlowstateError) -> [UInt8]? {
+        try ensureOpen()
+        if let pending = overlay[key] { return pending }
+        return try baseGet(key)
+    }
+
+    /// Writes `value` (`nil` deletes) and logs it to the changelog.
+    func put(_ key: [UInt8], _ value: [UInt8]?) throws(FlowstateError) {
+        try ensureOpen()
+        undo.append((key, overlay[key]))
+        overlay[key] = .some(value)
+        if let changelogTopic {
+            task.logChange(topic: changelogTopic, key: key, value: value)
+        }
+    }
+
+    func range(from lower: [UInt8]?, to upper: [UInt8]?) throws(FlowstateError) -> [(key: [UInt8], value: [UInt8])] {
+        try ensureOpen()
+        let committed = try baseRange(from: lower, to: upper)
+        guard !overlay.isEmpty else { return committed }
+        var merged = Dictionary(committed.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+        for (key, value) in overlay where Self.inRange(key, lower, upper) {
+            if let value { merged[key] = value } else { merged.removeValue(forKey: key) }
+        }
+        return merged.map { (key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    func approximateCount() throws(FlowstateError) -> Int {
+        try ensureOpen()
+        var count: Int
+        switch base {
+        case .memory(let map): count = map.entries.count
+        case .rocks(let database, _):
+            count = try rocks { try database.approximateCount() }
+        }
+        for (key, value) in overlay {
+            let exists = try baseGet(key) != nil
+            if value != nil, !exists { count += 1 } else if value == nil, exists { count -= 1 }
+        }
+        return max(0, count)
+    }
+
+    // MARK: - Record boundaries and transactions
+
+    /// Forgets the undo log: the current record's writes stand.
+    func commitRecord() { undo.removeAll(keepingCapacity: true) }
+
+    /// Undoes the current record's writes.
+    func rollbackRecord() {
+        for entry in undo.reversed() {
+            if let previous = entry.previous { overlay[entry.key] = previous } else { overlay.removeValue(forKey: entry.key) }
+        }
+        undo.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands the overlay over for commit and starts a new, empty one.
+    func takeOverlay() -> [[UInt8]: [UInt8]?] {
+        defer { overlay = [:] }
+        return overlay
+    }
+
+    /// Drops uncommitted writes (after an abort, or closing a task dirty).
+    func dropOverlay() {
+        overlay = [:]
+        undo.removeAll()
+    }
+
+    func close() { isClosed = true }
+
+    // MARK: - Base access
+
+    func baseGet(_ key: [UInt8]) throws(FlowstateError) -> [UInt8]? {
+        switch base {
+        case .memory(let map): return map.entries[key]
+        case .rocks(let database, let namespace):
+            return try rocks { try database.get(namespace + key) }
+        }
+    }
+
+    private func baseRange(from lower: [UInt8]?, to upper: [UInt8]?) throws(FlowstateError) -> [(key: [UInt8], value: [UInt8])] {
+        switch base {
+        case .memory(let map):
+            return map.entries.filter { Self.inRange($0.key, lower, upper) }
+                .map { (key: $0.key, value: $0.value) }
+                .sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        case .rocks(let database, let namespace):
+            let start = namespace + (lower ?? [])
+            let end = upper.map { namespace + $0 } ?? prefixSuccessor(namespace)
+            let entries = try rocks { try database.scan(from: start, to: end) }
+            return entries.map { (key: Array($0.key.dropFirst(namespace.count)), value: $0.value) }
+        }
+    }
+
+    static func inRange(_ key: [UInt8], _ lower: [UInt8]?, _ upper: [UInt8]?) -> Bool {
+        if let lower, key.lexicographicallyPrecedes(lower) { return false }
+        if let upper, !key.lexicographicallyPrecedes(upper) { return false }
+        return true
+    }
+
+    private func ensureOpen() throws(FlowstateError) {
+        if isClosed { throw FlowstateError(.storeClosed, "store \(name) of task \(task.taskID) is closed") }
+    }
+}
+
+/// Runs a RocksDB call, turning its error into a ``FlowstateError``.
+func rocks<T>(_ body: () throws -> T) throws(FlowstateError) -> T {
+    let result: Result<T, any Error> = Result { try body() }
+    switch result {
+    case .success(let value):
+        return value
+    case .failure(let error):
+        throw storeFailure(error)
+    }
+}
+
+private func storeFailure(_ error: any Error) -> FlowstateError {
+    guard let rocksError = error as? RocksDBError else { return FlowstateError(.fatal, "RocksDB: \(error)") }
+    let code: FlowstateError.Code = rocksError.code == .corruption ? .taskCorrupted : .fatal
+    return FlowstateError(code, "RocksDB: \(rocksError.message)", underlying: rocksError)
+}

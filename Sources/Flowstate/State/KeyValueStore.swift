@@ -1,0 +1,103 @@
+/// A key-value state store, scoped to one task.
+///
+/// Writes are transactional: they are visible to reads at once, go to the changelog in the
+/// current Kafka transaction, and reach local disk only after that transaction commits.
+/// If processing a record throws, that record's writes are undone.
+///
+/// - Important: Use a store only from the processor (and thread) it was given to.
+public final class KeyValueStore<Key, Value> {
+    let bytes: TaskStore
+    let keySerde: any Serde<Key>
+    let valueSerde: any Serde<Value>
+
+    init(bytes: TaskStore, keySerde: any Serde<Key>, valueSerde: any Serde<Value>) {
+        self.bytes = bytes
+        self.keySerde = keySerde
+        self.valueSerde = valueSerde
+    }
+
+    /// The store's name.
+    public var name: String { bytes.name }
+
+    /// The value for `key`, or `nil`.
+    ///
+    /// - Complexity: O(1) for pending writes, O(log n) from RocksDB.
+    /// - Throws: ``FlowstateError`` when the key cannot be encoded, the value cannot be decoded,
+    ///   or the store is closed.
+    public func get(_ key: Key) throws(FlowstateError) -> Value? {
+        guard let value = try bytes.get(keySerde.serialize(key)) else { return nil }
+        return try valueSerde.deserialize(value)
+    }
+
+    /// Sets the value for `key` and writes it to the changelog.
+    ///
+    /// - Complexity: O(1) amortised (the write is buffered until commit).
+    /// - Throws: ``FlowstateError`` when the key or value cannot be encoded or the store is closed.
+    public func put(_ key: Key, _ value: Value) throws(FlowstateError) {
+        try bytes.put(keySerde.serialize(key), valueSerde.serialize(value))
+    }
+
+    /// Deletes `key` and writes a tombstone to the changelog.
+    ///
+    /// - Complexity: O(1) amortised.
+    /// - Throws: ``FlowstateError`` when the key cannot be encoded or the store is closed.
+    public func delete(_ key: Key) throws(FlowstateError) {
+        try bytes.put(keySerde.serialize(key), nil)
+    }
+
+    /// Entries with `from ≤ key < to` in the byte order of encoded keys (`nil` bounds are open).
+    ///
+    /// - Complexity: O(k log k) for k entries in range.
+    /// - Throws: ``FlowstateError`` on encoding/decoding failure or a closed store.
+    public func range(from: Key? = nil, to: Key? = nil) throws(FlowstateError) -> [(key: Key, value: Value)] {
+        var lower: [UInt8]?
+        var upper: [UInt8]?
+        if let from { lower = try keySerde.serialize(from) }
+        if let to { upper = try keySerde.serialize(to) }
+        return try decode(bytes.range(from: lower, to: upper))
+    }
+
+    /// Entries whose encoded key starts with the encoding of `prefix` (e.g. a string prefix with ``StringSerde``).
+    ///
+    /// - Throws: ``FlowstateError`` on encoding/decoding failure or a closed store.
+    public func prefixScan(_ prefix: Key) throws(FlowstateError) -> [(key: Key, value: Value)] {
+        let encoded = try keySerde.serialize(prefix)
+        return try decode(bytes.range(from: encoded, to: prefixSuccessor(encoded)))
+    }
+
+    /// Every entry, in key order.
+    ///
+    /// - Throws: ``FlowstateError`` on decoding failure or a closed store.
+    public func all() throws(FlowstateError) -> [(key: Key, value: Value)] {
+        try decode(bytes.range(from: nil, to: nil))
+    }
+
+    /// An estimate of the number of keys (exact for in-memory stores).
+    ///
+    /// - Throws: ``FlowstateError`` when the store is closed.
+    public func approximateCount() throws(FlowstateError) -> Int {
+        try bytes.approximateCount()
+    }
+
+    private func decode(_ entries: [(key: [UInt8], value: [UInt8])]) throws(FlowstateError) -> [(key: Key, value: Value)] {
+        var result: [(key: Key, value: Value)] = []
+        result.reserveCapacity(entries.count)
+        for entry in entries {
+            result.append((try keySerde.deserialize(entry.key), try valueSerde.deserialize(entry.value)))
+        }
+        return result
+    }
+}
+
+/// The smallest byte string greater than every string starting with `prefix`, or `nil` if none.
+func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
+    var bytes = prefix
+    while let last = bytes.last {
+        if last < 0xFF {
+            bytes[bytes.count - 1] = last + 1
+            return bytes
+        }
+        bytes.removeLast()
+    }
+    return nil
+}

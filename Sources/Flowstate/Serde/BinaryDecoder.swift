@@ -60,7 +60,7 @@ final class BinaryDecoder: Decoder {
     }
 
     let base: UnsafeRawBufferPointer
-    private(set) var frame: Frame
+    @exclusivity(unchecked) private(set) var frame: Frame
     private var nextFrameID = 1
 
     var codingPath: [any CodingKey]

@@ -39,9 +39,9 @@ final class BinaryEncoder: Encoder {
     }
 
     /// The encoded bytes so far.
-    private(set) var bytes: [UInt8] = []
+    @exclusivity(unchecked) private(set) var bytes: [UInt8] = []
     /// The value currently being written.
-    private(set) var frame: Frame
+    @exclusivity(unchecked) private(set) var frame: Frame
     private var nextFrameID = 1
     private var pending: [PendingChild] = []
     /// The first error raised while encoding; a caught error still fails the whole encoding.

@@ -74,6 +74,12 @@ public final class FlowstateApplication: Service, Sendable {
     /// Transactions (or at-least-once commits) completed so far.
     public var commits: Int { status.read().commits }
 
+    /// Transactions aborted so far (after abortable errors).
+    public var transactionAborts: Int { status.read().aborts }
+
+    /// Records sent to the dead-letter topic so far.
+    public var deadLetteredRecords: Int { status.read().deadLetteredRecords }
+
     /// Tasks assigned to this instance.
     public var assignedTasks: [TaskID] { status.read().assignedTasks.values.flatMap { $0 }.sorted() }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Flowstate's compact binary encoding for `Codable` values inside state stores.
 ///
 /// The engine uses it for its own envelopes; users reach it through ``BinarySerde``.
@@ -108,6 +110,60 @@ struct BinaryCodingKey: CodingKey {
 
     /// The key `super` uses when a keyed container is asked for its super encoder or decoder.
     static let `super` = BinaryCodingKey(stringValue: "super")
+}
+
+/// The types with a built-in encoding (see ``BinaryCodec``), identified without dynamic casts.
+enum BinaryBuiltIn {
+    case string, int, double, bool, int64, date, uint8, int32, uint64, uint32, float
+    case bytes, data, decimal, url, uint, int16, uint16, int8
+
+    /// The built-in kind of `type`, or `nil` if it is coded through its own `Codable` conformance.
+    ///
+    /// Compares metatypes, most common first; specialised callers fold this to a constant.
+    @inline(__always)
+    init?<T>(_ type: T.Type) {
+        if T.self == String.self {
+            self = .string
+        } else if T.self == Int.self {
+            self = .int
+        } else if T.self == Double.self {
+            self = .double
+        } else if T.self == Bool.self {
+            self = .bool
+        } else if T.self == Int64.self {
+            self = .int64
+        } else if T.self == Date.self {
+            self = .date
+        } else if T.self == UInt8.self {
+            self = .uint8
+        } else if T.self == Int32.self {
+            self = .int32
+        } else if T.self == UInt64.self {
+            self = .uint64
+        } else if T.self == UInt32.self {
+            self = .uint32
+        } else if T.self == Float.self {
+            self = .float
+        } else if T.self == [UInt8].self {
+            self = .bytes
+        } else if T.self == Data.self {
+            self = .data
+        } else if T.self == Decimal.self {
+            self = .decimal
+        } else if T.self == URL.self {
+            self = .url
+        } else if T.self == UInt.self {
+            self = .uint
+        } else if T.self == Int16.self {
+            self = .int16
+        } else if T.self == UInt16.self {
+            self = .uint16
+        } else if T.self == Int8.self {
+            self = .int8
+        } else {
+            return nil
+        }
+    }
 }
 
 /// The container kinds a frame of the binary encoding can hold.

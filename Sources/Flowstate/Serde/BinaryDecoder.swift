@@ -59,6 +59,21 @@ final class BinaryDecoder: Decoder {
         let isNil: Bool
     }
 
+    /// A parsed keyed-container entry: where its key is, its value, and where the next entry starts.
+    struct ParsedEntry {
+        let keyStart: Int
+        let keyCount: Int
+        let entry: Entry
+        let next: Int
+    }
+
+    /// The range of a value behind a frame header.
+    struct FramedRange {
+        let start: Int
+        let end: Int
+        let isNil: Bool
+    }
+
     let base: UnsafeRawBufferPointer
     @exclusivity(unchecked) private(set) var frame: Frame
     private var nextFrameID = 1
@@ -79,14 +94,12 @@ final class BinaryDecoder: Decoder {
     static func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
         let decoder = BinaryDecoder(base: bytes, start: 0, end: bytes.count, isNil: false, topLevel: true,
                                     codingPath: [])
-        var cursor = 0
-        do throws(BinaryReadFailure) {
-            if let value = try decoder.readBuiltIn(type, at: &cursor, end: bytes.count, delimited: false) {
-                if cursor != bytes.count { throw BinaryReadFailure.trailingBytes(bytes.count - cursor) }
-                return value
+        if let kind = BinaryBuiltIn(type) {
+            do throws(BinaryReadFailure) {
+                return try decoder.readExactBuiltIn(kind, as: type, from: 0, to: bytes.count)
+            } catch {
+                throw decoder.corrupted(error)
             }
-        } catch {
-            throw decoder.corrupted(error)
         }
         return try T(from: decoder)
     }
@@ -198,18 +211,20 @@ final class BinaryDecoder: Decoder {
 
     /// Parses the (validated) entry at `cursor`: its key range, value and the next entry's offset.
     @inline(__always)
-    private func entry(at cursor: Int, end: Int) -> (keyStart: Int, keyCount: Int, entry: Entry, next: Int)? {
+    private func entry(at cursor: Int, end: Int) -> ParsedEntry? {
         var cursor = cursor
         guard let keyCount = try? readLength(at: &cursor, end: end) else { return nil }
         let keyStart = cursor
         cursor += keyCount
         guard let header = try? readVarint(at: &cursor, end: end) else { return nil }
         if header == 0 {
-            return (keyStart, keyCount, Entry(start: cursor, end: cursor, isNil: true), cursor)
+            return ParsedEntry(keyStart: keyStart, keyCount: keyCount, entry: Entry(start: cursor, end: cursor, isNil: true),
+                               next: cursor)
         }
         guard header - 1 <= UInt64(end - cursor) else { return nil }
         let valueEnd = cursor + Int(header - 1)
-        return (keyStart, keyCount, Entry(start: cursor, end: valueEnd, isNil: false), valueEnd)
+        return ParsedEntry(keyStart: keyStart, keyCount: keyCount,
+                           entry: Entry(start: cursor, end: valueEnd, isNil: false), next: valueEnd)
     }
 
     /// Finds `key`'s entry in `start..<end`, scanning from the last match and wrapping around.
@@ -240,8 +255,10 @@ final class BinaryDecoder: Decoder {
     @inline(__always)
     private func matches(_ wanted: UnsafeBufferPointer<UInt8>, _ keyStart: Int, _ keyCount: Int) -> Bool {
         guard wanted.count == keyCount else { return false }
-        guard keyCount > 0, let wantedBase = wanted.baseAddress, let bytes = base.baseAddress else { return true }
-        return memcmp(bytes + keyStart, wantedBase, keyCount) == 0
+        for offset in 0..<keyCount where base[keyStart &+ offset] != wanted[offset] {
+            return false
+        }
+        return true
     }
 
     /// Every key in `start..<end`, in the order written.
@@ -259,14 +276,12 @@ final class BinaryDecoder: Decoder {
     /// Decodes a value from a keyed entry.
     func decodeEntry<T: Decodable>(_ type: T.Type, _ entry: Entry, key: some CodingKey) throws -> T {
         if entry.isNil { throw valueNotFound(type, key: key, "Expected \(T.self) but found nil") }
-        var cursor = entry.start
-        do throws(BinaryReadFailure) {
-            if let value = try readBuiltIn(type, at: &cursor, end: entry.end, delimited: false) {
-                if cursor != entry.end { throw BinaryReadFailure.trailingBytes(entry.end - cursor) }
-                return value
+        if let kind = BinaryBuiltIn(type) {
+            do throws(BinaryReadFailure) {
+                return try readExactBuiltIn(kind, as: type, from: entry.start, to: entry.end)
+            } catch {
+                throw corrupted(error, key: key)
             }
-        } catch {
-            throw corrupted(error, key: key)
         }
         return try decodeFrame(type, start: entry.start, end: entry.end, isNil: false, key: key)
     }
@@ -276,9 +291,11 @@ final class BinaryDecoder: Decoder {
     /// Decodes the element at `cursor`, advancing past it.
     func decodeElement<T: Decodable>(_ type: T.Type, at cursor: inout Int, end: Int, index: Int) throws -> T {
         let key = BinaryIndexKey(index)
-        let range: (start: Int, end: Int, isNil: Bool)
+        let range: FramedRange
         do throws(BinaryReadFailure) {
-            if let value = try readBuiltIn(type, at: &cursor, end: end, delimited: true) { return value }
+            if let kind = BinaryBuiltIn(type) {
+                return try readBuiltIn(kind, as: type, at: &cursor, end: end, delimited: true)
+            }
             range = try readFramedRange(at: &cursor, end: end)
         } catch {
             throw corrupted(error, key: key)
@@ -287,13 +304,13 @@ final class BinaryDecoder: Decoder {
     }
 
     /// Reads a frame header at `cursor` and skips the frame, returning its range.
-    func readFramedRange(at cursor: inout Int, end: Int) throws(BinaryReadFailure) -> (start: Int, end: Int, isNil: Bool) {
+    func readFramedRange(at cursor: inout Int, end: Int) throws(BinaryReadFailure) -> FramedRange {
         let header = try readVarint(at: &cursor, end: end)
-        if header == 0 { return (cursor, cursor, true) }
+        if header == 0 { return FramedRange(start: cursor, end: cursor, isNil: true) }
         guard header - 1 <= UInt64(end - cursor) else { throw .truncated }
         let start = cursor
         cursor += Int(header - 1)
-        return (start, cursor, false)
+        return FramedRange(start: start, end: cursor, isNil: false)
     }
 
     // MARK: - Single values
@@ -329,15 +346,14 @@ final class BinaryDecoder: Decoder {
             frame.presencePending = false
         }
         if frame.isNil { throw valueNotFound(type, key: nil, "Expected \(T.self) but found nil") }
-        var cursor = frame.cursor
-        do throws(BinaryReadFailure) {
-            if let value = try readBuiltIn(type, at: &cursor, end: frame.end, delimited: false) {
-                if cursor != frame.end { throw BinaryReadFailure.trailingBytes(frame.end - cursor) }
-                frame.cursor = cursor
+        if let kind = BinaryBuiltIn(type) {
+            do throws(BinaryReadFailure) {
+                let value = try readExactBuiltIn(kind, as: type, from: frame.cursor, to: frame.end)
+                frame.cursor = frame.end
                 return value
+            } catch {
+                throw corrupted(error)
             }
-        } catch {
-            throw corrupted(error)
         }
         return try T(from: self)
     }
@@ -416,67 +432,85 @@ final class BinaryDecoder: Decoder {
 
     @inline(__always)
     private func readString(at cursor: inout Int, end: Int, delimited: Bool) throws(BinaryReadFailure) -> String {
-        let raw = try readRaw(at: &cursor, end: end, delimited: delimited)
-        guard let string = String(validating: raw.assumingMemoryBound(to: UInt8.self), as: UTF8.self) else {
-            throw .invalidUTF8
+        let utf8 = try readRaw(at: &cursor, end: end, delimited: delimited).assumingMemoryBound(to: UInt8.self)
+        // ASCII needs no validation (and most keys and identifiers are ASCII); the generic
+        // validating initialiser costs a metadata lookup per call.
+        var ascii = true
+        for byte in utf8 where byte >= 0x80 {
+            ascii = false
+            break
         }
+        if ascii { return String(decoding: utf8, as: UTF8.self) }
+        guard let string = String(validating: utf8, as: UTF8.self) else { throw .invalidUTF8 }
         return string
     }
 
     /// Reads a value of a type with a built-in encoding (see ``BinaryCodec``).
     ///
-    /// - Parameter delimited: Variable-length values are length-prefixed (unkeyed elements)
-    ///   rather than filling the range up to `end`.
-    /// - Returns: `nil`, reading nothing, for any other type.
+    /// - Parameters:
+    ///   - kind: The built-in kind of `T`.
+    ///   - delimited: Variable-length values are length-prefixed (unkeyed elements) rather
+    ///     than filling the range up to `end`.
     @inline(__always)
-    func readBuiltIn<T>(_ type: T.Type, at cursor: inout Int, end: Int, delimited: Bool) throws(BinaryReadFailure) -> T? {
-        if T.self == String.self {
+    func readBuiltIn<T>(
+        _ kind: BinaryBuiltIn, as type: T.Type, at cursor: inout Int, end: Int, delimited: Bool
+    ) throws(BinaryReadFailure) -> T {
+        switch kind {
+        case .string:
             return unsafeBitCast(try readString(at: &cursor, end: end, delimited: delimited), to: T.self)
-        } else if T.self == Int.self {
+        case .int:
             return unsafeBitCast(try readSigned(Int.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == Double.self {
+        case .double:
             return unsafeBitCast(Double(bitPattern: try readFixed64(at: &cursor, end: end)), to: T.self)
-        } else if T.self == Bool.self {
+        case .bool:
             let byte = try readByte(at: &cursor, end: end)
             guard byte <= 1 else { throw .invalidBool(byte) }
             return unsafeBitCast(byte == 1, to: T.self)
-        } else if T.self == Int64.self {
+        case .int64:
             return unsafeBitCast(try readSigned(Int64.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == Date.self {
+        case .date:
             let interval = Double(bitPattern: try readFixed64(at: &cursor, end: end))
             return unsafeBitCast(Date(timeIntervalSinceReferenceDate: interval), to: T.self)
-        } else if T.self == UInt8.self {
+        case .uint8:
             return unsafeBitCast(try readByte(at: &cursor, end: end), to: T.self)
-        } else if T.self == Int32.self {
+        case .int32:
             return unsafeBitCast(try readSigned(Int32.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == UInt64.self {
+        case .uint64:
             return unsafeBitCast(try readUnsigned(UInt64.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == UInt32.self {
+        case .uint32:
             return unsafeBitCast(try readUnsigned(UInt32.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == Float.self {
+        case .float:
             return unsafeBitCast(Float(bitPattern: try readFixed32(at: &cursor, end: end)), to: T.self)
-        } else if T.self == [UInt8].self {
+        case .bytes:
             return unsafeBitCast([UInt8](try readRaw(at: &cursor, end: end, delimited: delimited)), to: T.self)
-        } else if T.self == Data.self {
+        case .data:
             return unsafeBitCast(Data(try readRaw(at: &cursor, end: end, delimited: delimited)), to: T.self)
-        } else if T.self == Decimal.self {
+        case .decimal:
             let text = try readString(at: &cursor, end: end, delimited: delimited)
             guard let decimal = Decimal(string: text) else { throw .invalid("invalid Decimal \"\(text)\"") }
             return unsafeBitCast(decimal, to: T.self)
-        } else if T.self == URL.self {
+        case .url:
             let text = try readString(at: &cursor, end: end, delimited: delimited)
             guard let url = URL(string: text) else { throw .invalid("invalid URL \"\(text)\"") }
             return unsafeBitCast(url, to: T.self)
-        } else if T.self == UInt.self {
+        case .uint:
             return unsafeBitCast(try readUnsigned(UInt.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == Int16.self {
+        case .int16:
             return unsafeBitCast(try readSigned(Int16.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == UInt16.self {
+        case .uint16:
             return unsafeBitCast(try readUnsigned(UInt16.self, at: &cursor, end: end), to: T.self)
-        } else if T.self == Int8.self {
+        case .int8:
             return unsafeBitCast(Int8(bitPattern: try readByte(at: &cursor, end: end)), to: T.self)
         }
-        return nil
+    }
+
+    /// Reads a built-in value filling exactly `cursor..<end`.
+    @inline(__always)
+    func readExactBuiltIn<T>(_ kind: BinaryBuiltIn, as type: T.Type, from start: Int, to end: Int) throws(BinaryReadFailure) -> T {
+        var cursor = start
+        let value = try readBuiltIn(kind, as: type, at: &cursor, end: end, delimited: false)
+        if cursor != end { throw .trailingBytes(end - cursor) }
+        return value
     }
 }
 
@@ -650,7 +684,7 @@ struct BinaryUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     private mutating func nestedDecoder() throws -> BinaryDecoder {
         try ensureElement(Any.self)
         let key = BinaryIndexKey(currentIndex)
-        let range: (start: Int, end: Int, isNil: Bool)
+        let range: BinaryDecoder.FramedRange
         do throws(BinaryReadFailure) {
             range = try decoder.readFramedRange(at: &cursor, end: end)
         } catch {

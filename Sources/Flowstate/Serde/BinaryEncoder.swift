@@ -351,46 +351,27 @@ final class BinaryEncoder: Encoder {
     /// - Returns: `false`, writing nothing, for any other type.
     @inline(__always)
     func writeBuiltIn<T>(_ value: T, delimited: Bool) -> Bool {
-        if T.self == String.self {
-            writeString(unsafeBitCast(value, to: String.self), delimited: delimited)
-        } else if T.self == Int.self {
-            writeVarint(unsafeBitCast(value, to: Int.self).zigzag)
-        } else if T.self == Double.self {
-            writeFixed64(unsafeBitCast(value, to: Double.self).bitPattern)
-        } else if T.self == Bool.self {
-            bytes.append(unsafeBitCast(value, to: Bool.self) ? 1 : 0)
-        } else if T.self == Int64.self {
-            writeVarint(unsafeBitCast(value, to: Int64.self).zigzag)
-        } else if T.self == Date.self {
-            writeFixed64(unsafeBitCast(value, to: Date.self).timeIntervalSinceReferenceDate.bitPattern)
-        } else if T.self == UInt8.self {
-            bytes.append(unsafeBitCast(value, to: UInt8.self))
-        } else if T.self == Int32.self {
-            writeVarint(unsafeBitCast(value, to: Int32.self).zigzag)
-        } else if T.self == UInt64.self {
-            writeVarint(unsafeBitCast(value, to: UInt64.self))
-        } else if T.self == UInt32.self {
-            writeVarint(UInt64(unsafeBitCast(value, to: UInt32.self)))
-        } else if T.self == Float.self {
-            writeFixed32(unsafeBitCast(value, to: Float.self).bitPattern)
-        } else if T.self == [UInt8].self {
-            unsafeBitCast(value, to: [UInt8].self).withUnsafeBytes { writeRaw($0, delimited: delimited) }
-        } else if T.self == Data.self {
-            unsafeBitCast(value, to: Data.self).withUnsafeBytes { writeRaw($0, delimited: delimited) }
-        } else if T.self == Decimal.self {
-            writeString(unsafeBitCast(value, to: Decimal.self).description, delimited: delimited)
-        } else if T.self == URL.self {
-            writeString(unsafeBitCast(value, to: URL.self).absoluteString, delimited: delimited)
-        } else if T.self == UInt.self {
-            writeVarint(UInt64(unsafeBitCast(value, to: UInt.self)))
-        } else if T.self == Int16.self {
-            writeVarint(unsafeBitCast(value, to: Int16.self).zigzag)
-        } else if T.self == UInt16.self {
-            writeVarint(UInt64(unsafeBitCast(value, to: UInt16.self)))
-        } else if T.self == Int8.self {
-            bytes.append(UInt8(bitPattern: unsafeBitCast(value, to: Int8.self)))
-        } else {
-            return false
+        guard let kind = BinaryBuiltIn(T.self) else { return false }
+        switch kind {
+        case .string: writeString(unsafeBitCast(value, to: String.self), delimited: delimited)
+        case .int: writeVarint(unsafeBitCast(value, to: Int.self).zigzag)
+        case .double: writeFixed64(unsafeBitCast(value, to: Double.self).bitPattern)
+        case .bool: bytes.append(unsafeBitCast(value, to: Bool.self) ? 1 : 0)
+        case .int64: writeVarint(unsafeBitCast(value, to: Int64.self).zigzag)
+        case .date: writeFixed64(unsafeBitCast(value, to: Date.self).timeIntervalSinceReferenceDate.bitPattern)
+        case .uint8: bytes.append(unsafeBitCast(value, to: UInt8.self))
+        case .int32: writeVarint(unsafeBitCast(value, to: Int32.self).zigzag)
+        case .uint64: writeVarint(unsafeBitCast(value, to: UInt64.self))
+        case .uint32: writeVarint(UInt64(unsafeBitCast(value, to: UInt32.self)))
+        case .float: writeFixed32(unsafeBitCast(value, to: Float.self).bitPattern)
+        case .bytes: unsafeBitCast(value, to: [UInt8].self).withUnsafeBytes { writeRaw($0, delimited: delimited) }
+        case .data: unsafeBitCast(value, to: Data.self).withUnsafeBytes { writeRaw($0, delimited: delimited) }
+        case .decimal: writeString(unsafeBitCast(value, to: Decimal.self).description, delimited: delimited)
+        case .url: writeString(unsafeBitCast(value, to: URL.self).absoluteString, delimited: delimited)
+        case .uint: writeVarint(UInt64(unsafeBitCast(value, to: UInt.self)))
+        case .int16: writeVarint(unsafeBitCast(value, to: Int16.self).zigzag)
+        case .uint16: writeVarint(UInt64(unsafeBitCast(value, to: UInt16.self)))
+        case .int8: bytes.append(UInt8(bitPattern: unsafeBitCast(value, to: Int8.self)))
         }
         return true
     }

@@ -10,7 +10,8 @@ struct DevBrokerCommand: AsyncParsableCommand {
         abstract: "Run an embedded Kafka cluster (librdkafka's mock) until SIGINT or SIGTERM.",
         discussion: """
             Prints `bootstrap.servers=<list>` as its first line on stdout, then one `topic=NAME:PARTITIONS` \
-            line per created topic. Several pods (processes) can share it. Limits: no log compaction, \
+            line per created topic. Several pods (processes) can share it; their admin clients create \
+            topics through it (its brokers cannot serve CreateTopics). Limits: no log compaction, \
             aborted transactions stay visible, transactional offset commits are not stored, \
             ~5 MB kept per partition.
             """
@@ -35,11 +36,14 @@ struct DevBrokerCommand: AsyncParsableCommand {
                 throw ValidationError("--topic \(spec.name):\(spec.partitions): \(error)")
             }
         }
+        // Its brokers cannot serve CreateTopics; pods create internal topics through this instead.
+        let topicRequests = try cluster.serveTopicRequests()
         let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
         var banner = "bootstrap.servers=\(cluster.bootstrapServers)\n"
         for spec in topic { banner += "topic=\(spec.name):\(spec.partitions)\n" }
         FileHandle.standardOutput.write(Data(banner.utf8))
         for await _ in signals { break }
+        topicRequests.stop()
         cluster.shutdown()
     }
 }

@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Foundation
 public import Logging
 
 /// A topic to create with ``KafkaAdmin/createTopics(_:)``.
@@ -39,6 +40,7 @@ public struct KafkaTopicDescription: Sendable, Hashable {
 public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
     private let requestTimeout: Duration
+    private let bootstrapServers: [String]
     private let blocking: BlockingExecutor
 
     /// Creates an admin client.
@@ -48,6 +50,7 @@ public final class KafkaAdmin: Sendable {
                 logger: Logger = Logger(label: "flowstate.kafka", factory: { _ in SwiftLogNoOpLogHandler() })) throws(KafkaError) {
         client = try RDKafkaClient.make(type: RD_KAFKA_PRODUCER, properties: config.properties(), logger: logger)
         requestTimeout = config.requestTimeout
+        bootstrapServers = config.bootstrapServers
         blocking = BlockingExecutor(label: "flowstate.kafka.admin")
     }
 
@@ -78,6 +81,42 @@ public final class KafkaAdmin: Sendable {
 
     /// Blocking form of ``createTopics(_:)``.
     public func createTopics(_ topics: [KafkaNewTopic]) throws(KafkaError) -> [String: KafkaError?] {
+        // An embedded cluster in another process advertises its request topic; its brokers
+        // would let CreateTopics time out.
+        if (try? describeTopics([EmbeddedCluster.topicRequestTopic]) as [KafkaTopicDescription]) != nil {
+            return try requestTopicsFromEmbeddedCluster(topics)
+        }
+        return try createTopicsWithRequest(topics)
+    }
+
+    /// Asks an embedded cluster in another process (`flowstate dev-broker`) to create the
+    /// topics, then waits until they appear in the metadata.
+    private func requestTopicsFromEmbeddedCluster(_ topics: [KafkaNewTopic]) throws(KafkaError) -> [String: KafkaError?] {
+        let existing = Set((try describeTopics(nil) as [KafkaTopicDescription]).map(\.name))
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: bootstrapServers))
+        var results: [String: KafkaError?] = [:]
+        for topic in topics {
+            if existing.contains(topic.name) {
+                results[topic.name] = KafkaError(.topicAlreadyExists, "topic \(topic.name) already exists")
+                continue
+            }
+            try producer.produce(KafkaProducerRecord(topic: EmbeddedCluster.topicRequestTopic, partition: 0,
+                                                     key: topic.name, value: String(topic.partitions)))
+            results[topic.name] = .some(nil)
+        }
+        try producer.flush(timeout: requestTimeout)
+        try producer.close(timeout: requestTimeout)
+        let wanted = Set(topics.map(\.name))
+        let deadline = ContinuousClock.now + requestTimeout
+        while ContinuousClock.now < deadline {
+            let present = Set((try describeTopics(nil) as [KafkaTopicDescription]).map(\.name))
+            if wanted.isSubset(of: present) { return results }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw KafkaError(.timedOut, "the embedded cluster did not create \(wanted.sorted()) within \(requestTimeout)")
+    }
+
+    private func createTopicsWithRequest(_ topics: [KafkaNewTopic]) throws(KafkaError) -> [String: KafkaError?] {
         guard !topics.isEmpty else { return [:] }
         var errorBuffer = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []

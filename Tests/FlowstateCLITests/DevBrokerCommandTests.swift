@@ -22,6 +22,11 @@ struct DevBrokerCommandTests {
         #expect(report.offset == 0)
         try await producer.close()
 
+        let created = try await admin.createTopics([KafkaNewTopic(name: "app-store-changelog", partitions: 5,
+                                                                  configs: ["cleanup.policy": "compact"])])
+        #expect(created["app-store-changelog"] != nil)
+        #expect(try await admin.describeTopics(["app-store-changelog"]).first?.partitions.count == 5)
+
         #expect(broker.stop(signal: SIGTERM) == 0)
     }
 

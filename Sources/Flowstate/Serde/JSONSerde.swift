@@ -6,9 +6,11 @@ import Foundation
 /// ISO-8601 strings (`2024-05-01T12:00:00Z`) in both directions, so services in other
 /// languages can read and write the same records.
 ///
-/// - Note: ISO-8601 here has whole-second precision; keep sub-second timestamps in a
-///   numeric field. JSON has no representation for `Double.nan` or the infinities:
-///   serializing them throws ``FlowstateError/Code/serialization``.
+/// - Note: Dates are written with whole-second precision (`2024-05-01T12:00:00Z`, sub-second
+///   parts dropped); reading accepts fractional seconds and UTC offsets as other services
+///   write them. Keep sub-second timestamps that must round-trip in a numeric field. JSON
+///   has no representation for `Double.nan` or the infinities: serializing them throws
+///   ``FlowstateError/Code/serialization``.
 /// - Important: One encoder and one decoder are created per serde and shared by every
 ///   call; Foundation's `JSONEncoder`/`JSONDecoder` are safe to use concurrently (their
 ///   options sit behind a lock and each call encodes with its own state).

@@ -25,6 +25,17 @@ import Flowstate
         #expect(decoded.at == Date(timeIntervalSince1970: 1_714_564_800))
     }
 
+    @Test func readsFractionalSecondsAndOffsetsButWritesWholeSeconds() throws {
+        let serde = JSONSerde<Stamp>()
+        let fractional = try serde.deserialize(Array(#"{"at":"2024-05-01T12:00:00.250Z"}"#.utf8))
+        #expect(abs(fractional.at.timeIntervalSince1970 - 1_714_564_800.25) < 0.001)
+        let offset = try serde.deserialize(Array(#"{"at":"2024-05-01T14:00:00+02:00"}"#.utf8))
+        #expect(offset.at == Date(timeIntervalSince1970: 1_714_564_800))
+
+        let written = try serde.serialize(Stamp(at: Date(timeIntervalSince1970: 1_714_564_800.75)))
+        #expect(written == Array(#"{"at":"2024-05-01T12:00:00Z"}"#.utf8))
+    }
+
     @Test func absentOptionalsAreOmitted() throws {
         let json = try #require(String(validating: JSONSerde<Order>().serialize(Order.sample), as: UTF8.self))
         #expect(!json.contains("note"))

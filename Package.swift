@@ -58,11 +58,16 @@ let package = Package(
             dependencies: ["Flowstate", "FlowstateKafka"]
         ),
 
+        // MARK: - Topologies (what users copy)
+        .target(name: "WordCount", dependencies: ["Flowstate"], path: "topologies/WordCount"),
+
         // MARK: - Apps
         .executableTarget(
             name: "FlowstateCLI",
             dependencies: [
                 "FlowstateKafka",
+                "Flowstate",
+                "WordCount",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

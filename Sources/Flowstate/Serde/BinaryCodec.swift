@@ -25,9 +25,12 @@ import Foundation
 ///   built-in types in their self-delimiting form (strings, bytes, decimals and URLs
 ///   length-prefixed), every other element behind a header as in keyed containers
 ///   (`0` = nil, else `length + 1`).
-/// - **Single-value containers** — the value alone, filling the enclosing value. At the
-///   top level a non-built-in value written through a single-value container (for
-///   example an `Optional`) is preceded by a presence byte: `0` nil, `1` present.
+/// - **Single-value containers** — the value alone, filling the enclosing value; an
+///   explicit nil is the enclosing header `0`. When a single value is itself a non-built-in
+///   value coded through its own single-value container (an `Optional` of a wrapper type,
+///   `Int??`), each further level — and the first level at the top, which has no header —
+///   is preceded by a presence byte, `0` nil or `1` present. A keyed or unkeyed container
+///   ends the chain.
 ///
 /// ## Evolution
 ///
@@ -35,7 +38,15 @@ import Foundation
 /// **add an `Optional` property** (old bytes decode it as `nil`) or **remove a property**.
 /// Renaming a property, changing its type, or adding a non-optional property without a
 /// custom `init(from:)` default is not compatible.
+///
+/// ## Limits
+///
+/// Values nest at most ``maximumDepth`` levels deep; deeper values fail to encode, and
+/// bytes claiming deeper nesting fail to decode instead of exhausting the stack.
 package enum BinaryCodec {
+    /// How many containers deep a value may nest.
+    package static let maximumDepth = 256
+
     /// Encodes a value in the binary format.
     ///
     /// - Parameter value: The value to encode.
@@ -164,6 +175,16 @@ enum BinaryBuiltIn {
             return nil
         }
     }
+}
+
+/// Where a chain of single values stands with its presence bytes (see ``BinaryCodec``).
+enum BinaryPresence {
+    /// Nil-ness is carried by the frame header, or the chain ended in a container.
+    case none
+    /// The next single-value read starts with a presence byte.
+    case pending
+    /// `decodeNil()` consumed a `1`; the following `decode` reads the value itself.
+    case consumed
 }
 
 /// The container kinds a frame of the binary encoding can hold.

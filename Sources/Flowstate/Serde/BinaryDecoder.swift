@@ -46,8 +46,8 @@ final class BinaryDecoder: Decoder {
         var hint: Int
         /// Whether the header said nil.
         var isNil: Bool
-        /// Whether a top-level single-value read must first consume a presence byte.
-        var presencePending: Bool
+        /// Where a chain of single values stands with its presence bytes.
+        var presence: BinaryPresence
         /// Whether the keyed entries have been validated.
         var keyedValidated = false
     }
@@ -85,7 +85,7 @@ final class BinaryDecoder: Decoder {
                  codingPath: [any CodingKey]) {
         self.base = base
         self.codingPath = codingPath
-        frame = Frame(id: 0, end: end, cursor: start, hint: start, isNil: isNil, presencePending: topLevel)
+        frame = Frame(id: 0, end: end, cursor: start, hint: start, isNil: isNil, presence: topLevel ? .pending : .none)
     }
 
     /// Decodes a value from a buffer.
@@ -112,7 +112,7 @@ final class BinaryDecoder: Decoder {
                 KeyedDecodingContainer<Key>.self,
                 DecodingError.Context(codingPath: codingPath, debugDescription: "Expected a keyed value but found nil"))
         }
-        frame.presencePending = false
+        frame.presence = .none
         if !frame.keyedValidated {
             do throws(BinaryReadFailure) {
                 try validateEntries(from: frame.cursor, to: frame.end)
@@ -132,7 +132,7 @@ final class BinaryDecoder: Decoder {
                 [Any].self,
                 DecodingError.Context(codingPath: codingPath, debugDescription: "Expected an unkeyed value but found nil"))
         }
-        frame.presencePending = false
+        frame.presence = .none
         var cursor = frame.cursor
         let count: Int
         do throws(BinaryReadFailure) {
@@ -178,8 +178,9 @@ final class BinaryDecoder: Decoder {
 
     /// Decodes a non-built-in value from the range `start..<end`.
     func decodeFrame<T: Decodable>(_ type: T.Type, start: Int, end: Int, isNil: Bool, key: some CodingKey) throws -> T {
+        try checkDepth(key)
         let saved = frame
-        frame = Frame(id: nextFrameID, end: end, cursor: start, hint: start, isNil: isNil, presencePending: false)
+        frame = Frame(id: nextFrameID, end: end, cursor: start, hint: start, isNil: isNil, presence: .none)
         nextFrameID &+= 1
         codingPath.append(key)
         defer {
@@ -190,8 +191,18 @@ final class BinaryDecoder: Decoder {
     }
 
     /// A decoder for a nested container or super decoder over `start..<end`.
-    func childDecoder(start: Int, end: Int, isNil: Bool, key: some CodingKey) -> BinaryDecoder {
-        BinaryDecoder(base: base, start: start, end: end, isNil: isNil, topLevel: false, codingPath: codingPath + [key])
+    func childDecoder(start: Int, end: Int, isNil: Bool, key: some CodingKey) throws -> BinaryDecoder {
+        try checkDepth(key)
+        return BinaryDecoder(base: base, start: start, end: end, isNil: isNil, topLevel: false,
+                             codingPath: codingPath + [key])
+    }
+
+    /// Throws rather than recursing past ``BinaryCodec/maximumDepth``.
+    @inline(__always)
+    private func checkDepth(_ key: some CodingKey) throws {
+        if _slowPath(codingPath.count >= BinaryCodec.maximumDepth) {
+            throw corrupted(.invalid("nested deeper than \(BinaryCodec.maximumDepth) levels"), key: key)
+        }
     }
 
     // MARK: - Keyed entries
@@ -315,27 +326,33 @@ final class BinaryDecoder: Decoder {
 
     // MARK: - Single values
 
-    /// Whether the current frame's single value is nil (consuming a present top-level presence byte).
+    /// Whether the current single value is nil (consuming a presence byte `1`).
     func decodeSingleNil(frameID: Int) -> Bool {
         guard frame.id == frameID else { return false }
-        if frame.presencePending {
+        switch frame.presence {
+        case .none:
+            return frame.isNil
+        case .consumed:
+            return false
+        case .pending:
             guard frame.cursor < frame.end else { return false }
             switch base[frame.cursor] {
-            case 0: return true
+            case 0:
+                return true
             case 1:
                 frame.cursor += 1
-                frame.presencePending = false
+                frame.presence = .consumed
                 return false
-            default: return false
+            default:
+                return false
             }
         }
-        return frame.isNil
     }
 
     /// Decodes the current frame's single value.
     func decodeSingle<T: Decodable>(_ type: T.Type, frameID: Int) throws -> T {
         try check(frameID)
-        if frame.presencePending {
+        if frame.presence == .pending {
             guard frame.cursor < frame.end else { throw corrupted(.truncated) }
             switch base[frame.cursor] {
             case 0: throw valueNotFound(type, key: nil, "Expected \(T.self) but found nil")
@@ -343,8 +360,10 @@ final class BinaryDecoder: Decoder {
             case let byte: throw corrupted(.invalid("invalid presence byte \(byte)"))
             }
             frame.cursor += 1
-            frame.presencePending = false
         }
+        // A non-built-in value delegates to its own single-value container, whose nil-ness
+        // the frame header no longer carries: the next level owes a presence byte.
+        frame.presence = .pending
         if frame.isNil { throw valueNotFound(type, key: nil, "Expected \(T.self) but found nil") }
         if let kind = BinaryBuiltIn(type) {
             do throws(BinaryReadFailure) {
@@ -596,9 +615,9 @@ struct BinaryKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
                 throw DecodingError.keyNotFound(key, DecodingError.Context(
                     codingPath: codingPath, debugDescription: "No value for key \"\(key.stringValue)\""))
             }
-            return decoder.childDecoder(start: end, end: end, isNil: true, key: key)
+            return try decoder.childDecoder(start: end, end: end, isNil: true, key: key)
         }
-        return decoder.childDecoder(start: entry.start, end: entry.end, isNil: entry.isNil, key: key)
+        return try decoder.childDecoder(start: entry.start, end: entry.end, isNil: entry.isNil, key: key)
     }
 
     func nestedContainer<NestedKey: CodingKey>(
@@ -691,7 +710,7 @@ struct BinaryUnkeyedDecodingContainer: UnkeyedDecodingContainer {
             throw decoder.corrupted(error, key: key)
         }
         currentIndex += 1
-        return decoder.childDecoder(start: range.start, end: range.end, isNil: range.isNil, key: key)
+        return try decoder.childDecoder(start: range.start, end: range.end, isNil: range.isNil, key: key)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(

@@ -28,7 +28,7 @@ final class BinaryEncoder: Encoder {
         var count: Int = 0
         /// Whether a single-value container encoded nil.
         var isNil = false
-        /// Whether a top-level single-value write still owes a presence byte.
+        /// Whether the next single-value write owes a presence byte (see ``BinaryCodec``).
         var presencePending = false
     }
 
@@ -120,6 +120,11 @@ final class BinaryEncoder: Encoder {
         return error
     }
 
+    @discardableResult
+    private func tooDeep() -> EncodingError {
+        fail("the value nests deeper than \(BinaryCodec.maximumDepth) levels")
+    }
+
     /// Throws unless `frameID` is the frame being written (a stale container otherwise).
     @inline(__always)
     func check(_ frameID: Int) throws {
@@ -130,6 +135,7 @@ final class BinaryEncoder: Encoder {
 
     /// Writes a non-built-in value as a frame whose header placeholder is at `headerAt`.
     private func encodeFrame<T: Encodable>(_ value: T, headerAt: Int, key: some CodingKey) throws {
+        if _slowPath(codingPath.count >= BinaryCodec.maximumDepth) { throw tooDeep() }
         let saved = frame
         frame = Frame(id: nextFrameID, contentStart: headerAt + 1)
         nextFrameID &+= 1
@@ -181,6 +187,7 @@ final class BinaryEncoder: Encoder {
 
     /// Creates a child encoder whose bytes will be inserted at the current end of the buffer.
     private func makeChild(key: some CodingKey) -> BinaryEncoder {
+        if _slowPath(codingPath.count >= BinaryCodec.maximumDepth) { tooDeep() }
         let child = BinaryEncoder(codingPath: codingPath + [key], topLevel: false)
         pending.append(PendingChild(offset: bytes.count, encoder: child))
         return child
@@ -230,11 +237,15 @@ final class BinaryEncoder: Encoder {
     func encodeSingle<T: Encodable>(_ value: T, frameID: Int) throws {
         try check(frameID)
         if frame.presencePending {
-            frame.presencePending = false
             bytes.append(1)
             frame.contentStart = bytes.count
         }
-        if !writeBuiltIn(value, delimited: false) {
+        if writeBuiltIn(value, delimited: false) {
+            frame.presencePending = false
+        } else {
+            // The value delegates to its own single-value container, whose nil-ness the frame
+            // header no longer carries: the next level owes a presence byte.
+            frame.presencePending = true
             try value.encode(to: self)
         }
     }
@@ -264,11 +275,6 @@ final class BinaryEncoder: Encoder {
         let index = frame.count
         frame.count += 1
         return makeChild(key: BinaryIndexKey(index))
-    }
-
-    /// Makes this (child) encoder's value a keyed container.
-    func keyedContainer<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        container(keyedBy: type)
     }
 
     // MARK: - Bytes
@@ -420,7 +426,7 @@ struct BinaryKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContainerProto
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
-        encoder.nestedEncoder(forKey: key, frameID: frameID).keyedContainer(keyedBy: keyType)
+        encoder.nestedEncoder(forKey: key, frameID: frameID).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
@@ -464,7 +470,7 @@ struct BinaryUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type
     ) -> KeyedEncodingContainer<NestedKey> {
-        encoder.nestedElementEncoder(frameID: frameID).keyedContainer(keyedBy: keyType)
+        encoder.nestedElementEncoder(frameID: frameID).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {

@@ -27,7 +27,7 @@ public struct TopologyDescription: Sendable, Hashable, CustomStringConvertible {
         /// The sink nodes, in sub-topology order.
         public var sinks: [Node] { nodes.filter { if case .sink = $0.kind { true } else { false } } }
         /// The topics read by the sources, in sub-topology order.
-        public var sourceTopics: [String] { nodes.flatMap(\.topics) }
+        public var sourceTopics: [String] { sources.flatMap(\.topics) }
         /// The names of the stores its processors use, sorted.
         public var storeNames: [String] { Array(Set(nodes.flatMap(\.stores))).sorted() }
     }
@@ -205,8 +205,8 @@ public struct TopologyDescription: Sendable, Hashable, CustomStringConvertible {
         Array(Set(subtopologies.flatMap { $0.nodes.flatMap(\.topics) })).sorted()
     }
 
-    /// Every edge, node by node in sub-topology order: incoming topics and parents, then the
-    /// sink's topic, then the processor's stores.
+    /// Every edge, node by node in sub-topology order: a node's incoming topics or parents,
+    /// then its stores (processors) or its topic (sinks).
     private var edges: [Edge] {
         var edges: [Edge] = []
         for node in subtopologies.flatMap(\.nodes) {

@@ -30,6 +30,10 @@ import Testing
         #expect(try roundTrip(Optional("")) == "")
         #expect(try roundTrip(Optional(AccountV1(id: "", balance: 0, history: []))) == AccountV1(id: "", balance: 0, history: []))
         #expect(try roundTrip(Optional<AccountV1>.none) == nil)
+        #expect(try roundTrip(Int??.some(nil)) == .some(nil))
+        #expect(try roundTrip(Int??.some(3)) == .some(3))
+        #expect(try roundTrip(Int??.none) == .none)
+        #expect(try roundTrip([Int??.some(nil), nil, 4]) == [.some(nil), nil, 4])
         #expect(try roundTrip([UInt8]()) == [])
         #expect(try roundTrip(Data([1, 2])) == Data([1, 2]))
     }
@@ -133,6 +137,41 @@ import Testing
         #expect(try roundTrip(value) == value)
         let present = Mixed(number: 0, text: "", maybe: 7, inner: AccountV1(id: "", balance: 0, history: []))
         #expect(try roundTrip(present) == present)
+    }
+
+    @Test func singleValueWrappersRoundTrip() throws {
+        let id = OrderID(raw: "ord-1")
+        #expect(try roundTrip(id) == id)
+        #expect(try roundTrip(Optional(id)) == id)
+        #expect(try roundTrip([id, OrderID(raw: "")]) == [id, OrderID(raw: "")])
+        #expect(try roundTrip(["k": id]) == ["k": id])
+        #expect(try roundTrip([Optional(id), nil]) == [Optional(id), nil])
+        #expect(try roundTrip(["k": OrderID??.some(nil), "j": .some(id)]) == ["k": .some(nil), "j": .some(id)])
+        #expect(try BinaryCodec.encode(id) == [1] + Array("ord-1".utf8), "top level: presence byte, then the string")
+    }
+
+    @Test func nestingBeyondTheDepthLimitThrowsInsteadOfOverflowing() throws {
+        let shallow = Node.chain(depth: 100)
+        #expect(try roundTrip(shallow).depth == 100)
+
+        let encodeError = #expect(throws: FlowstateError.self) { try BinaryCodec.encode(Node.chain(depth: 300)) }
+        #expect(encodeError?.code == .serialization)
+
+        // Bytes claiming 2,000 levels of `next`.
+        var bytes: [UInt8] = []
+        for _ in 0..<2_000 {
+            var header: [UInt8] = []
+            var length = UInt64(bytes.count + 1)
+            while length >= 0x80 {
+                header.append(UInt8(truncatingIfNeeded: length) | 0x80)
+                length >>= 7
+            }
+            header.append(UInt8(length))
+            bytes = [4] + Array("next".utf8) + header + bytes
+        }
+        let decodeError = #expect(throws: FlowstateError.self) { try BinaryCodec.decode(Node.self, from: bytes) }
+        #expect(decodeError?.code == .deserialization)
+        #expect(decodeError?.message.contains("deeper") == true)
     }
 
     @Test func mixingKeyedAndUnkeyedContainersThrowsSerialization() {
@@ -341,5 +380,44 @@ private struct Confused: Encodable {
         try unkeyed.encode(1)
         var keyed = encoder.container(keyedBy: CodingKeys.self)
         try keyed.encode(2, forKey: .a)
+    }
+}
+
+/// A single-value wrapper, coded as the string it holds.
+private struct OrderID: Codable, Equatable {
+    var raw: String
+
+    init(raw: String) { self.raw = raw }
+
+    init(from decoder: any Decoder) throws {
+        raw = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(raw)
+    }
+}
+
+/// A recursive type, for the nesting limit.
+private final class Node: Codable {
+    let next: Node?
+
+    init(next: Node?) { self.next = next }
+
+    static func chain(depth: Int) -> Node {
+        var node = Node(next: nil)
+        for _ in 1..<depth { node = Node(next: node) }
+        return node
+    }
+
+    var depth: Int {
+        var count = 1
+        var node = self
+        while let next = node.next {
+            count += 1
+            node = next
+        }
+        return count
     }
 }

@@ -116,7 +116,7 @@ private func mermaidIDs(_ chart: String) -> (declared: [String], linked: [String
 
     @Test func mermaidDrawsSubgraphsTopicsCylinderStoresAndEdges() throws {
         let mermaid = try shopTopology().describe(applicationID: "shop").mermaid
-        let lines = Set(mermaid.split(separator: "\n").map { $0.trimmingPrefix(while: \.isWhitespace) }.map(String.init))
+        let lines = mermaid.split(separator: "\n").map { String($0.trimmingPrefix(while: \.isWhitespace)) }
         #expect(mermaid.hasPrefix("flowchart LR\n"))
         for expected in [
             #"subgraph subtopology_0 ["Sub-topology 0"]"#,

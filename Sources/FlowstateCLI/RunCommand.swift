@@ -1,0 +1,111 @@
+import ArgumentParser
+import Flowstate
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `flowstate run <topology>`: runs a topology as one pod of a scaled-out application.
+///
+/// Every setting comes from a flag or its environment variable (flag wins); `run` never embeds
+/// a cluster.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a topology as a pod against a Kafka cluster.",
+        discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). Each flag has an environment variable: "
+            + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
+            + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS."
+    )
+
+    @Argument(help: "The topology to run.")
+    var topology: String
+
+    @OptionGroup var settings: PodSettings
+
+    func run() async throws {
+        guard let entry = TopologyCatalog.entry(named: topology) else {
+            throw ValidationError("unknown topology '\(topology)'; choose one of: \(TopologyCatalog.names.joined(separator: ", "))")
+        }
+        let config = try settings.config(defaultApplicationID: entry.defaultApplicationID)
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "flowstate")
+        logger.logLevel = settings.logLevel
+        let app = FlowstateApplication(topology: try entry.makeTopology(), config: config, logger: logger)
+        logger.info("Starting pod", metadata: ["flowstate.topology": "\(topology)", "flowstate.instance": "\(config.instanceID)",
+                                               "flowstate.application": "\(config.applicationID)"])
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        do {
+            try await group.run()
+        } catch let error as FlowstateError where error.code == .configuration {
+            throw ValidationError(error.setting.map { "--\($0): \(error.message)" } ?? error.message)
+        }
+    }
+}
+
+/// The settings shared by every command that runs pods: flags with environment fallbacks.
+struct PodSettings: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers, comma-separated host:port [FLOWSTATE_BOOTSTRAP_SERVERS].")
+    var bootstrapServers: String?
+    @Option(help: "Application id: consumer group and internal topic prefix [FLOWSTATE_APPLICATION_ID].")
+    var applicationID: String?
+    @Option(help: "Stable instance id, e.g. the pod name [FLOWSTATE_INSTANCE_ID].")
+    var instanceID: String?
+    @Option(help: "State directory [FLOWSTATE_STATE_DIR].")
+    var stateDir: String?
+    @Option(help: "Stream threads [FLOWSTATE_THREADS].")
+    var threads: String?
+    @Option(help: "exactly-once or at-least-once [FLOWSTATE_PROCESSING_GUARANTEE].")
+    var processingGuarantee: String?
+    @Option(help: "Commit interval in milliseconds [FLOWSTATE_COMMIT_INTERVAL_MS].")
+    var commitIntervalMs: String?
+    @Option(help: "A raw librdkafka property key=value (repeatable).")
+    var kafkaProperty: [String] = []
+    @Flag(help: "Log at debug level.")
+    var verbose = false
+
+    var logLevel: Logger.Level { verbose ? .debug : .info }
+
+    /// Resolves flags, then environment variables, into a validated configuration.
+    func config(defaultApplicationID: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> FlowstateConfig {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        guard let servers = value(bootstrapServers, "FLOWSTATE_BOOTSTRAP_SERVERS") else {
+            throw ValidationError("--bootstrap-servers (or FLOWSTATE_BOOTSTRAP_SERVERS) is required: `run` never embeds a cluster")
+        }
+        var config = FlowstateConfig(applicationID: value(applicationID, "FLOWSTATE_APPLICATION_ID") ?? defaultApplicationID,
+                                     bootstrapServers: servers.split(separator: ",").map { String($0) })
+        if let instance = value(instanceID, "FLOWSTATE_INSTANCE_ID") { config.instanceID = instance }
+        if let directory = value(stateDir, "FLOWSTATE_STATE_DIR") { config.stateDirectory = directory }
+        if let text = value(threads, "FLOWSTATE_THREADS") {
+            guard let count = Int(text) else { throw ValidationError("--threads: '\(text)' is not a number") }
+            config.threads = count
+        }
+        if let text = value(processingGuarantee, "FLOWSTATE_PROCESSING_GUARANTEE") {
+            guard let guarantee = FlowstateConfig.ProcessingGuarantee(rawValue: text) else {
+                throw ValidationError("--processing-guarantee: '\(text)' is not exactly-once or at-least-once")
+            }
+            config.processingGuarantee = guarantee
+        }
+        if let text = value(commitIntervalMs, "FLOWSTATE_COMMIT_INTERVAL_MS") {
+            guard let milliseconds = Int(text) else { throw ValidationError("--commit-interval-ms: '\(text)' is not a number") }
+            config.commitInterval = .milliseconds(milliseconds)
+        }
+        for property in kafkaProperty {
+            let parts = property.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ValidationError("--kafka-property: '\(property)' is not key=value")
+            }
+            config.kafkaProperties[String(parts[0])] = String(parts[1])
+        }
+        do {
+            try config.validate()
+        } catch {
+            throw ValidationError(error.setting.map { "--\($0): \(error.message)" } ?? error.message)
+        }
+        return config
+    }
+}

@@ -130,7 +130,8 @@ final class BinaryDecoder: Decoder {
         if frame.isNil {
             throw DecodingError.valueNotFound(
                 [Any].self,
-                DecodingError.Context(codingPath: codingPath, debugDescription: "Expected an unkeyed value but found nil"))
+                DecodingError.Context(
+                    codingPath: codingPath, debugDescription: "Expected an unkeyed value but found nil"))
         }
         frame.presence = .none
         var cursor = frame.cursor
@@ -164,7 +165,7 @@ final class BinaryDecoder: Decoder {
         if _slowPath(frame.id != frameID) {
             throw DecodingError.dataCorrupted(DecodingError.Context(
                 codingPath: codingPath,
-                debugDescription: "A container was used after its value was finished, or while a nested value was open"))
+                debugDescription: "A container was used after its value was finished or while a nested value was open"))
         }
     }
 
@@ -229,8 +230,8 @@ final class BinaryDecoder: Decoder {
         cursor += keyCount
         guard let header = try? readVarint(at: &cursor, end: end) else { return nil }
         if header == 0 {
-            return ParsedEntry(keyStart: keyStart, keyCount: keyCount, entry: Entry(start: cursor, end: cursor, isNil: true),
-                               next: cursor)
+            let entry = Entry(start: cursor, end: cursor, isNil: true)
+            return ParsedEntry(keyStart: keyStart, keyCount: keyCount, entry: entry, next: cursor)
         }
         guard header - 1 <= UInt64(end - cursor) else { return nil }
         let valueEnd = cursor + Int(header - 1)
@@ -277,8 +278,8 @@ final class BinaryDecoder: Decoder {
         var names: [String] = []
         var cursor = start
         while cursor < end, let parsed = entry(at: cursor, end: end) {
-            names.append(String(decoding: UnsafeRawBufferPointer(rebasing: base[parsed.keyStart..<parsed.keyStart + parsed.keyCount]),
-                                as: UTF8.self))
+            let key = UnsafeRawBufferPointer(rebasing: base[parsed.keyStart..<parsed.keyStart + parsed.keyCount])
+            names.append(String(decoding: key, as: UTF8.self))
             cursor = parsed.next
         }
         return names
@@ -443,7 +444,9 @@ final class BinaryDecoder: Decoder {
 
     /// The bytes of a variable-length value: length-prefixed if `delimited`, else the rest of the range.
     @inline(__always)
-    private func readRaw(at cursor: inout Int, end: Int, delimited: Bool) throws(BinaryReadFailure) -> UnsafeRawBufferPointer {
+    private func readRaw(
+        at cursor: inout Int, end: Int, delimited: Bool
+    ) throws(BinaryReadFailure) -> UnsafeRawBufferPointer {
         let count = delimited ? try readLength(at: &cursor, end: end) : end - cursor
         defer { cursor += count }
         return UnsafeRawBufferPointer(rebasing: base[cursor..<cursor + count])
@@ -525,7 +528,9 @@ final class BinaryDecoder: Decoder {
 
     /// Reads a built-in value filling exactly `cursor..<end`.
     @inline(__always)
-    func readExactBuiltIn<T>(_ kind: BinaryBuiltIn, as type: T.Type, from start: Int, to end: Int) throws(BinaryReadFailure) -> T {
+    func readExactBuiltIn<T>(
+        _ kind: BinaryBuiltIn, as type: T.Type, from start: Int, to end: Int
+    ) throws(BinaryReadFailure) -> T {
         var cursor = start
         let value = try readBuiltIn(kind, as: type, at: &cursor, end: end, delimited: false)
         if cursor != end { throw .trailingBytes(end - cursor) }
@@ -565,49 +570,47 @@ struct BinaryKeyedDecodingContainer<Key: CodingKey>: KeyedDecodingContainerProto
         return entry
     }
 
-    private func decodeValue<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+    private func value<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T {
         try decoder.decodeEntry(type, try requiredEntry(key), key: key)
     }
 
-    private func decodeValueIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+    private func valueIfPresent<T: Decodable>(_ type: T.Type, _ key: Key) throws -> T? {
         guard let entry = try entry(key), !entry.isNil else { return nil }
         return try decoder.decodeEntry(type, entry, key: key)
     }
 
     func decodeNil(forKey key: Key) throws -> Bool { try requiredEntry(key).isNil }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try decodeValue(type, forKey: key) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try decodeValue(type, forKey: key) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try decodeValue(type, forKey: key) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try decodeValue(type, forKey: key) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try decodeValue(type, forKey: key) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try decodeValue(type, forKey: key) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try decodeValue(type, forKey: key) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try decodeValue(type, forKey: key) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try decodeValue(type, forKey: key) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try decodeValue(type, forKey: key) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try decodeValue(type, forKey: key) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try decodeValue(type, forKey: key) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try decodeValue(type, forKey: key) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try decodeValue(type, forKey: key) }
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try decodeValue(type, forKey: key) }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(type, key) }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(type, key) }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(type, key) }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try value(type, key) }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(type, key) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try value(type, key) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try value(type, key) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try value(type, key) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try value(type, key) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try value(type, key) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try value(type, key) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try value(type, key) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try value(type, key) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try value(type, key) }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try value(type, key) }
 
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try decodeValueIfPresent(type, forKey: key) }
-    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
-        try decodeValueIfPresent(type, forKey: key)
-    }
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try valueIfPresent(type, key) }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try valueIfPresent(type, key) }
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try valueIfPresent(type, key) }
 
     private func nestedDecoder(forKey key: some CodingKey, required: Bool) throws -> BinaryDecoder {
         guard let entry = try entry(key) else {
@@ -663,8 +666,11 @@ struct BinaryUnkeyedDecodingContainer: UnkeyedDecodingContainer {
     private func ensureElement<T>(_ type: T.Type) throws {
         try decoder.check(frameID)
         if isAtEnd {
-            throw DecodingError.valueNotFound(type, DecodingError.Context(
-                codingPath: codingPath + [BinaryIndexKey(currentIndex)], debugDescription: "Unkeyed container is at end"))
+            throw DecodingError.valueNotFound(
+                type,
+                DecodingError.Context(
+                    codingPath: codingPath + [BinaryIndexKey(currentIndex)],
+                    debugDescription: "Unkeyed container is at end"))
         }
     }
 

@@ -28,7 +28,8 @@ import Testing
         #expect(try roundTrip(Optional<Int>.none) == nil)
         #expect(try roundTrip(Optional(0)) == 0)
         #expect(try roundTrip(Optional("")) == "")
-        #expect(try roundTrip(Optional(AccountV1(id: "", balance: 0, history: []))) == AccountV1(id: "", balance: 0, history: []))
+        let empty = AccountV1(id: "", balance: 0, history: [])
+        #expect(try roundTrip(Optional(empty)) == empty)
         #expect(try roundTrip(Optional<AccountV1>.none) == nil)
         #expect(try roundTrip(Int??.some(nil)) == .some(nil))
         #expect(try roundTrip(Int??.some(3)) == .some(3))
@@ -94,7 +95,10 @@ import Testing
 
     @Test func longStringsArraysAndNestedValuesRoundTrip() throws {
         let long = String(repeating: "ab€", count: 200)
-        let accounts = (0..<300).map { AccountV2(id: "acc-\($0)", balance: $0 * 1_000, history: Array(0..<($0 % 7)), nickname: $0.isMultiple(of: 3) ? long : nil) }
+        let accounts = (0..<300).map { index in
+            AccountV2(id: "acc-\(index)", balance: index * 1_000, history: Array(0..<(index % 7)),
+                      nickname: index.isMultiple(of: 3) ? long : nil)
+        }
         #expect(try roundTrip(accounts) == accounts)
         #expect(try roundTrip(AccountV2(id: long, balance: 1, history: Array(0..<500), nickname: long))
             == AccountV2(id: long, balance: 1, history: Array(0..<500), nickname: long))

@@ -115,7 +115,8 @@ struct Everything: Codable, Equatable {
             positiveInfinity: finite ? 1e308 : .infinity, negativeInfinity: finite ? -1e308 : -.infinity,
             notANumber: finite ? 0 : .nan, float: 1.5,
             yes: true, no: false,
-            date: finite ? Date(timeIntervalSince1970: 1_714_564_800) : Date(timeIntervalSinceReferenceDate: 123.456_789),
+            date: finite
+                ? Date(timeIntervalSince1970: 1_714_564_800) : Date(timeIntervalSinceReferenceDate: 123.456_789),
             present: "here", absent: nil,
             presentInner: Inner(name: "p", values: [], child: Child(flag: true)), absentInner: nil,
             inner: Inner(name: "inner", values: [0, -1, 1, 63, -64, 64, 127, 128, .max, .min], child: nil),

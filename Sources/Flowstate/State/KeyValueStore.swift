@@ -72,8 +72,9 @@ public final class KeyValueStore<Key, Value> {
         try decode(bytes.range(from: nil, to: nil))
     }
 
-    /// An estimate of the number of keys (exact for in-memory stores).
+    /// The number of keys.
     ///
+    /// - Complexity: O(1) for in-memory stores, O(n) for persistent ones (a namespace scan).
     /// - Throws: ``FlowstateError`` when the store is closed.
     public func approximateCount() throws(FlowstateError) -> Int {
         try bytes.approximateCount()

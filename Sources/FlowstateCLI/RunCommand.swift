@@ -2,7 +2,6 @@ import ArgumentParser
 import Flowstate
 import Foundation
 import Logging
-import ServiceLifecycle
 import UnixSignals
 
 /// `flowstate run <topology>`: runs a topology as one pod of a scaled-out application.
@@ -34,10 +33,31 @@ struct RunCommand: AsyncParsableCommand {
         let app = FlowstateApplication(topology: try entry.makeTopology(), config: config, logger: logger)
         logger.info("Starting pod", metadata: ["flowstate.topology": "\(topology)", "flowstate.instance": "\(config.instanceID)",
                                                "flowstate.application": "\(config.applicationID)"])
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
+        // First SIGTERM/SIGINT: finish the batch, commit, close stores, leave the group.
+        // A second signal, or a shutdown longer than 30 s, stops the process at once.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let signalLogger = logger
+        let watcher = Task {
+            var received = 0
+            for await signal in signals {
+                received += 1
+                if received == 1 {
+                    signalLogger.info("Shutting down gracefully", metadata: ["flowstate.signal": "\(signal)"])
+                    app.triggerShutdown()
+                    Task {
+                        try await Task.sleep(for: .seconds(30))
+                        signalLogger.error("Graceful shutdown took longer than 30 s; exiting")
+                        Foundation.exit(2)
+                    }
+                } else {
+                    signalLogger.warning("Second signal: exiting at once")
+                    Foundation.exit(130)
+                }
+            }
+        }
+        defer { watcher.cancel() }
         do {
-            try await group.run()
+            try await app.run()
         } catch let error as FlowstateError where error.code == .configuration {
             throw ValidationError(error.setting.map { "--\($0): \(error.message)" } ?? error.message)
         }

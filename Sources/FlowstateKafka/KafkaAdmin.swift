@@ -81,6 +81,14 @@ public final class KafkaAdmin: Sendable {
 
     /// Blocking form of ``createTopics(_:)``.
     public func createTopics(_ topics: [KafkaNewTopic]) throws(KafkaError) -> [String: KafkaError?] {
+        for topic in topics {
+            guard !topic.name.isEmpty, topic.partitions >= 1 || topic.partitions == -1,
+                  topic.replicationFactor >= 1 || topic.replicationFactor == -1 else {
+                throw KafkaError(.invalidArgument, "topic '\(topic.name)': needs a name, partitions ≥ 1 and "
+                                 + "replication factor ≥ 1 (or -1 for the broker default); got "
+                                 + "\(topic.partitions) partitions, replication \(topic.replicationFactor)")
+            }
+        }
         // An embedded cluster in another process advertises its request topic; its brokers
         // would let CreateTopics time out.
         if (try? describeTopics([EmbeddedCluster.topicRequestTopic]) as [KafkaTopicDescription]) != nil {
@@ -122,12 +130,6 @@ public final class KafkaAdmin: Sendable {
         var newTopics: [OpaquePointer?] = []
         defer { newTopics.forEach { rd_kafka_NewTopic_destroy($0) } }
         for topic in topics {
-            guard !topic.name.isEmpty, topic.partitions >= 1 || topic.partitions == -1,
-                  topic.replicationFactor >= 1 || topic.replicationFactor == -1 else {
-                throw KafkaError(.invalidArgument, "topic '\(topic.name)': needs a name, partitions ≥ 1 and "
-                                 + "replication factor ≥ 1 (or -1 for the broker default); got "
-                                 + "\(topic.partitions) partitions, replication \(topic.replicationFactor)")
-            }
             guard let newTopic = rd_kafka_NewTopic_new(topic.name, Int32(topic.partitions), Int32(topic.replicationFactor),
                                                        &errorBuffer, errorBuffer.count) else {
                 throw KafkaError(.invalidArgument, "topic \(topic.name): \(String(cBuffer: errorBuffer))")

@@ -78,6 +78,8 @@ let package = Package(
             name: "FlowstateBenchmarks",
             dependencies: [
                 "FlowstateKafka",
+                "Flowstate",
+                "WordCount",
                 "FlowstateRocksDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -15,6 +15,7 @@ package final class TopologyRunner {
     private var tasks: [TaskID: StreamTask] = [:]
     /// Every record written, per topic, in order (outputs, changelogs, dead letters, inputs).
     package private(set) var logs: [String: [KafkaConsumerRecord]] = [:]
+    private var nextOffsets: [KafkaTopicPartition: Int64] = [:]
     private let clock: ManualClock
     /// The manual wall clock, in milliseconds.
     package var wallClockTime: Int64 { clock.now }
@@ -112,13 +113,13 @@ package final class TopologyRunner {
     private func append(_ record: KafkaProducerRecord) -> KafkaConsumerRecord {
         let count = Int32(partitionCount(record.topic))
         let partition = record.partition ?? KafkaPartitioner.partition(forKey: record.key ?? [], partitionCount: count)
-        var log = logs[record.topic, default: []]
-        let offset = Int64(log.lazy.filter { $0.partition == partition }.count)
+        let topicPartition = KafkaTopicPartition(topic: record.topic, partition: partition)
+        let offset = nextOffsets[topicPartition, default: 0]
+        nextOffsets[topicPartition] = offset + 1
         let consumed = KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
                                            value: record.value, headers: record.headers,
                                            timestamp: record.timestamp ?? wallClockTime)
-        log.append(consumed)
-        logs[record.topic] = log
+        logs[record.topic, default: []].append(consumed)
         return consumed
     }
 

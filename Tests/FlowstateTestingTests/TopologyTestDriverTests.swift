@@ -114,6 +114,22 @@ struct ValidationFailure: Error, CustomStringConvertible {
         #expect(try tocks.readKeyValues().map(\.value) == ["2000", "3000"])
     }
 
+    @Test func streamTimePunctuationsFollowRecordTimestampsNotTheWallClock() throws {
+        let builder = TopologyBuilder()
+        builder.addSource("in", topics: ["events"], key: .string, value: .string)
+            .process("windows") { WindowCloser() }
+            .to(topic: "closed", key: .string, value: .string)
+        let driver = try TopologyTestDriver(topology: builder.build())
+        let events = driver.inputTopic("events", key: .string, value: .string)
+        let closed = driver.outputTopic("closed", key: .string, value: .string)
+        try events.pipeInput(key: "e", value: "1", timestamp: 500)
+        try driver.advanceWallClockTime(by: .seconds(60))
+        #expect(closed.isEmpty, "wall-clock time does not move stream time")
+        try events.pipeInput(key: "e", value: "2", timestamp: 1_000)
+        try events.pipeInput(key: "e", value: "3", timestamp: 3_500)
+        #expect(try closed.readKeyValues().map(\.value) == ["1000", "3500"])
+    }
+
     @Test func durableTimersFireOnceInDueOrderAndCanBeCancelled() throws {
         let builder = TopologyBuilder()
         builder.addStore(Stores.timers("reminders"))
@@ -163,4 +179,13 @@ struct ReminderProcessor: Processor {
             try timers?.schedule(key: record.key, at: Int64(record.value) ?? 0, payload: "due \(record.key)")
         }
     }
+}
+
+struct WindowCloser: Processor {
+    mutating func initialize(context: ProcessorContext<String, String>) throws {
+        context.schedule(every: .seconds(1), .streamTime) { time in
+            try context.forward(Record(key: "window", value: "\(time)", timestamp: time))
+        }
+    }
+    func process(_ record: Record<String, String>, context: ProcessorContext<String, String>) throws {}
 }

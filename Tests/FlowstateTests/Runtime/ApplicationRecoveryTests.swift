@@ -95,4 +95,57 @@ struct ApplicationRecoveryTests {
         for key in keys { let value = try store.get(key); #expect(value == 100, "\(key): \(String(describing: value))") }
         driver.close()
     }
+
+    @Test func anAbortableErrorAbortsRewindsAndReprocessesSoStoresStayExact() async throws {
+        let harness = try EmbeddedClusterHarness(topics: ["words": 2, "word-counts": 2])
+        let applicationID = "abort-\(UUID().uuidString.prefix(8))"
+        let keys = (0..<10).map { "k\($0)" }
+        try await harness.produce(topic: "words", records: (0..<300).map { (keys[$0 % 10], "a\($0)") })
+        let app = FlowstateApplication(topology: try countingTopology(), config: harness.config(applicationID: applicationID),
+                                       embeddedCluster: harness.cluster)
+        try await withRunningApplication(app) {
+            _ = try await harness.drain(topic: "word-counts", partitions: 2, count: 300)
+            // TOPIC_AUTHORIZATION_FAILED (29) on AddPartitionsToTxn fails the next transaction, not the producer.
+            try harness.cluster.injectRequestErrors(apiKey: 24, errorCode: 29, count: 1)
+            try await harness.produce(topic: "words", records: (0..<300).map { (keys[$0 % 10], "b\($0)") })
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                if app.transactionAborts >= 1, app.processedRecords >= 600 {
+                    try await Task.sleep(for: .milliseconds(500))
+                    break
+                }
+            }
+        }
+        #expect(app.failure == nil)
+        #expect(app.transactionAborts == 1)
+        #expect(app.processedRecords > 600, "the aborted transaction's records were processed again")
+        let driver = try TopologyTestDriver(topology: countingTopology(), applicationID: applicationID,
+                                            partitions: ["words": 2, "word-counts": 2], stateDirectory: harness.stateDirectory)
+        let store = try driver.keyValueStore("counts", key: String.self, value: Int.self)
+        for key in keys { let value = try store.get(key); #expect(value == 60, "\(key): \(String(describing: value))") }
+        driver.close()
+    }
+
+    @Test func atLeastOnceProcessesEveryRecordAndCommitsOffsetsAfterTheOutputs() async throws {
+        let harness = try EmbeddedClusterHarness(topics: ["words": 2, "word-counts": 2])
+        let applicationID = "alos-\(UUID().uuidString.prefix(8))"
+        let keys = (0..<20).map { "k\($0)" }
+        try await harness.produce(topic: "words", records: (0..<2_000).map { (keys[$0 % 20], "a\($0)") })
+        var config = harness.config(applicationID: applicationID)
+        config.processingGuarantee = .atLeastOnce
+        let app = FlowstateApplication(topology: try countingTopology(), config: config, embeddedCluster: harness.cluster)
+        let outputs = try await withRunningApplication(app) {
+            try await harness.drain(topic: "word-counts", partitions: 2, count: 2_000)
+        }
+        #expect(app.failure == nil)
+        #expect(outputs.count == 2_000)
+        // The group's committed offsets cover every input.
+        let consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: [harness.bootstrapServers],
+                                                                     groupID: applicationID))
+        let partitions = (0..<2).map { KafkaTopicPartition(topic: "words", partition: Int32($0)) }
+        let committed = try await consumer.committed(partitions)
+        #expect(partitions.reduce(0) { $0 + (committed[$1]?.rawValue ?? 0) } == 2_000)
+        try await consumer.close()
+    }
 }

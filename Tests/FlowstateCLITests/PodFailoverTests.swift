@@ -74,9 +74,9 @@ final class OutputReader: @unchecked Sendable {
     private(set) var counts: [String: [Int]] = [:]
     private(set) var records = 0
 
-    init(servers: String) throws {
+    init(servers: String, partitions: Int = 4) throws {
         consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: [servers], groupID: "reader-\(UUID())"))
-        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<4).map {
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<partitions).map {
             (KafkaTopicPartition(topic: "word-counts", partition: Int32($0)), KafkaOffset.beginning)
         }))
     }

@@ -43,7 +43,18 @@ final class RDKafkaProducer: Sendable {
                 rd_kafka_error_destroy(error)
                 throw fatal
             }
-            throw KafkaError.consuming(error)
+            var failure = KafkaError.consuming(error)
+            if code == RD_KAFKA_RESP_ERR__STATE {
+                // The open transaction already failed ("... in transactional state AbortableError"):
+                // the caller must abort, exactly as if the commit had reported it.
+                if let fatal = client.fatalError() { throw fatal }
+                if failure.message.contains("AbortableError") {
+                    failure = KafkaError(code: .transactionAbortable, message: failure.message,
+                                         rdKafkaErrorName: failure.rdKafkaErrorName, property: nil,
+                                         isFatal: false, isRetriable: false)
+                }
+            }
+            throw failure
         }
     }
 

@@ -4,25 +4,6 @@ import Testing
 
 /// What the broker under test does with transactions; probed, never assumed.
 enum BrokerTransactionBehaviour {
-    /// Whether read_committed consumers skip records of aborted transactions.
-    static func hidesAbortedRecords(_ cluster: TestCluster) async throws -> Bool {
-        let topic = try await cluster.makeTopic("probe-abort", partitions: 1)
-        let producer = try KafkaTransactionalProducer(config: cluster.producerConfig(), transactionalID: "probe-\(UUID())")
-        try await producer.initTransactions()
-        try producer.beginTransaction()
-        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "aborted"))
-        try await producer.abortTransaction()
-        try producer.beginTransaction()
-        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "committed"))
-        try await producer.commitTransaction()
-        try await producer.close()
-        let consumer = try KafkaConsumer(config: cluster.consumerConfig(group: "probe-\(UUID())"))
-        try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
-        let seen = try await consume(consumer, count: 2, timeout: .seconds(5)).compactMap(\.valueString)
-        try await consumer.close()
-        return !seen.contains("aborted")
-    }
-
     /// Whether `sendOffsetsToTransaction` + commit stores the group's offsets.
     static func storesTransactionalOffsets(_ cluster: TestCluster) async throws -> Bool {
         let topic = try await cluster.makeTopic("probe-offsets", partitions: 1)

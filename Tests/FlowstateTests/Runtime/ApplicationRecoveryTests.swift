@@ -6,6 +6,19 @@ import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct ApplicationRecoveryTests {
+    /// Opens the stopped application's stores and checks every key's count.
+    private func expectCounts(of keys: [String], equal expected: Int, applicationID: String,
+                              harness: EmbeddedClusterHarness, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let driver = try TopologyTestDriver(topology: countingTopology(), applicationID: applicationID,
+                                            partitions: ["words": 2, "word-counts": 2], stateDirectory: harness.stateDirectory)
+        defer { driver.close() }
+        let store = try driver.keyValueStore("counts", key: String.self, value: Int.self)
+        for key in keys {
+            let value = try store.get(key)
+            #expect(value == expected, "\(key): \(String(describing: value))", sourceLocation: sourceLocation)
+        }
+    }
+
     private func counts(of outputs: [KafkaConsumerRecord]) -> [String: [Int]] {
         var seen: [String: [Int]] = [:]
         for record in outputs { seen[record.keyString ?? "", default: []].append(Int(record.valueString ?? "") ?? -1) }
@@ -47,11 +60,7 @@ struct ApplicationRecoveryTests {
         #expect(third.restoredRecords == 600)
         #expect(third.processedRecords == 0, "the input position comes back with the state: nothing is reprocessed")
 
-        let driver = try TopologyTestDriver(topology: countingTopology(), applicationID: applicationID,
-                                            partitions: ["words": 2, "word-counts": 2], stateDirectory: harness.stateDirectory)
-        let store = try driver.keyValueStore("counts", key: String.self, value: Int.self)
-        for key in keys { #expect(try store.get(key) == 80, "\(key): 50 + 30") }
-        driver.close()
+        try expectCounts(of: keys, equal: 80, applicationID: applicationID, harness: harness)
     }
 
     @Test func aFencedThreadDropsItsUncommittedWorkRejoinsAndStillCountsEveryRecordOnce() async throws {
@@ -89,11 +98,7 @@ struct ApplicationRecoveryTests {
         // The fenced transaction's records stay visible on the embedded broker (no abort markers),
         // so counts may repeat; each count 1...100 must still be there, and the stores exact.
         for (key, values) in counts(of: outputs) { #expect(Set(values) == Set(1...100), "\(key)") }
-        let driver = try TopologyTestDriver(topology: countingTopology(), applicationID: applicationID,
-                                            partitions: ["words": 2, "word-counts": 2], stateDirectory: harness.stateDirectory)
-        let store = try driver.keyValueStore("counts", key: String.self, value: Int.self)
-        for key in keys { let value = try store.get(key); #expect(value == 100, "\(key): \(String(describing: value))") }
-        driver.close()
+        try expectCounts(of: keys, equal: 100, applicationID: applicationID, harness: harness)
     }
 
     @Test func anAbortableErrorAbortsRewindsAndReprocessesSoStoresStayExact() async throws {
@@ -119,11 +124,7 @@ struct ApplicationRecoveryTests {
         }
         #expect(app.failure == nil)
         #expect(app.transactionAborts == 1)
-        let driver = try TopologyTestDriver(topology: countingTopology(), applicationID: applicationID,
-                                            partitions: ["words": 2, "word-counts": 2], stateDirectory: harness.stateDirectory)
-        let store = try driver.keyValueStore("counts", key: String.self, value: Int.self)
-        for key in keys { let value = try store.get(key); #expect(value == 60, "\(key): \(String(describing: value))") }
-        driver.close()
+        try expectCounts(of: keys, equal: 60, applicationID: applicationID, harness: harness)
     }
 
     @Test func atLeastOnceProcessesEveryRecordAndCommitsOffsetsAfterTheOutputs() async throws {

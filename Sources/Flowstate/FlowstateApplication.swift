@@ -43,9 +43,10 @@ public final class FlowstateApplication: Service, Sendable {
     ///   - logger: Receives the runtime's logs.
     public convenience init(topology: Topology, config: FlowstateConfig, embeddedCluster: EmbeddedCluster? = nil,
                             logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() })) {
+        // Records without an explicit partition (dead letters) use Java's partitioner too.
         var properties = config.kafkaProperties
         properties["partitioner"] = properties["partitioner"] ?? "murmur2_random"
-        let clients = LibrdkafkaClients(bootstrapServers: config.bootstrapServers, properties: config.kafkaProperties,
+        let clients = LibrdkafkaClients(bootstrapServers: config.bootstrapServers, properties: properties,
                                         sessionTimeout: config.sessionTimeout, embeddedCluster: embeddedCluster, logger: logger)
         self.init(topology: topology, config: config, clients: clients, logger: logger)
     }
@@ -98,7 +99,7 @@ public final class FlowstateApplication: Service, Sendable {
         self.threads.withLock { $0 = threads }
         threads.forEach { $0.start() }
         if stopRequested.load(ordering: .acquiring) { threads.forEach { $0.requestStop() } }
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for thread in threads { group.addTask { await thread.waitAsync() } }
                 // A failed thread stops the others.

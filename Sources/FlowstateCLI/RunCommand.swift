@@ -100,18 +100,19 @@ struct PodSettings: ParsableArguments {
                                      bootstrapServers: servers.split(separator: ",").map { String($0) })
         if let instance = value(instanceID, "FLOWSTATE_INSTANCE_ID") { config.instanceID = instance }
         if let directory = value(stateDir, "FLOWSTATE_STATE_DIR") { config.stateDirectory = directory }
-        if let text = value(threads, "FLOWSTATE_THREADS") {
-            guard let count = Int(text) else { throw ValidationError("--threads: '\(text)' is not a number") }
-            config.threads = count
+        func integer(_ flag: String?, _ variable: String, _ name: String) throws -> Int? {
+            guard let text = value(flag, variable) else { return nil }
+            guard let number = Int(text) else { throw ValidationError("--\(name): '\(text)' is not a number") }
+            return number
         }
+        if let count = try integer(threads, "FLOWSTATE_THREADS", "threads") { config.threads = count }
         if let text = value(processingGuarantee, "FLOWSTATE_PROCESSING_GUARANTEE") {
             guard let guarantee = FlowstateConfig.ProcessingGuarantee(rawValue: text) else {
                 throw ValidationError("--processing-guarantee: '\(text)' is not exactly-once or at-least-once")
             }
             config.processingGuarantee = guarantee
         }
-        if let text = value(commitIntervalMs, "FLOWSTATE_COMMIT_INTERVAL_MS") {
-            guard let milliseconds = Int(text) else { throw ValidationError("--commit-interval-ms: '\(text)' is not a number") }
+        if let milliseconds = try integer(commitIntervalMs, "FLOWSTATE_COMMIT_INTERVAL_MS", "commit-interval-ms") {
             config.commitInterval = .milliseconds(milliseconds)
         }
         for property in kafkaProperty {

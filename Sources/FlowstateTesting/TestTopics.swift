@@ -1,4 +1,4 @@
-public import Flowstate
+import Flowstate
 public import FlowstateKafka
 
 /// A record read from a ``TestOutputTopic``.

@@ -26,7 +26,7 @@ struct RunCommandTests {
 
     @Test func anUnwritableStateDirectoryFailsAtStartupNamingTheFlag() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-dir-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: file, contents: Data("x".utf8))
         defer { try? FileManager.default.removeItem(atPath: file) }
         let result = try failure(["word-count", "--bootstrap-servers", "127.0.0.1:1", "--state-dir", "\(file)/state"])
         #expect(result.status != 0)

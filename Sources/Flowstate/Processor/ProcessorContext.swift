@@ -1,4 +1,3 @@
-public import FlowstateKafka
 
 /// Where the record being processed came from.
 public struct RecordMetadata: Sendable, Hashable {

@@ -148,7 +148,9 @@ final class StreamThread: @unchecked Sendable {
         for record in records {
             guard let task = task(for: record.topicPartition) else { continue }
             try beginTransactionIfNeeded()
-            switch try task.process(record, policy: topology.processingErrorPolicy) {
+            let outcome = try task.process(record, policy: topology.processingErrorPolicy)
+            status.update { $0.processedRecords += 1 }
+            switch outcome {
             case .processed(let emitted):
                 for output in emitted { try producer.send(output) }
             case .rejected(let stage, let reason, let error):
@@ -164,7 +166,6 @@ final class StreamThread: @unchecked Sendable {
                 status.update { $0.deadLetteredRecords += 1 }
             }
         }
-        if !records.isEmpty { status.update { $0.processedRecords += records.count } }
         try punctuateWallClock()
         if ContinuousClock.now - lastCommit >= config.commitInterval { try commit() }
     }
@@ -198,7 +199,6 @@ final class StreamThread: @unchecked Sendable {
         let dirty = tasks.values.filter(\.hasUncommittedWork)
         var offsets: [KafkaTopicPartition: KafkaOffset] = [:]
         for task in dirty { for (partition, offset) in task.consumedOffsets { offsets[partition] = KafkaOffset(offset) } }
-        let started = ContinuousClock.now
         if config.processingGuarantee == .exactlyOnce {
             if !offsets.isEmpty { try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata()) }
             try producer.commitTransaction()
@@ -216,11 +216,7 @@ final class StreamThread: @unchecked Sendable {
             if config.processingGuarantee == .atLeastOnce { throw error }
             logger.debug("Mirror offset commit failed", metadata: ["flowstate.error": "\(error)"])
         }
-        let latency = ContinuousClock.now - started
-        status.update {
-            $0.commits += 1
-            _ = latency
-        }
+        status.update { $0.commits += 1 }
     }
 
     /// Aborts the transaction, drops every task's uncommitted state and rewinds its input.
@@ -329,10 +325,16 @@ final class StreamThread: @unchecked Sendable {
         setState(.rebalancing)
         do {
             if lost {
+                // The open transaction held work of every task: abort it, and rewind the tasks we keep.
                 if transactionOpen { try? producer?.abortTransaction() }
                 transactionOpen = false
+                let lostPartitions = Set(partitions)
                 var positions: [KafkaTopicPartition: KafkaOffset] = [:]
-                for task in tasks.values { positions.merge(task.rewind()) { $1 } }
+                for task in tasks.values {
+                    let rewound = task.rewind()
+                    if !task.sourcePartitions.contains(where: lostPartitions.contains) { positions.merge(rewound) { $1 } }
+                }
+                if !positions.isEmpty { try consumer?.seek(positions) }
             } else {
                 try commit()
             }

@@ -35,11 +35,7 @@ package final class TopologyRunner {
         self.deserializationErrorHandling = deserializationErrorHandling
         var counts: [String: Int] = [:]
         for topic in topology.sourceTopics { counts[topic] = partitionCount(topic) }
-        do {
-            try topology.validateCoPartitioning(partitionCounts: counts, requireAll: true)
-        } catch {
-            throw error
-        }
+        try topology.validateCoPartitioning(partitionCounts: counts, requireAll: true)
     }
 
     package func partitionCount(_ topic: String) -> Int { partitionCounts[topic] ?? 1 }

@@ -43,7 +43,8 @@ public final class DurableTimers<Key: Codable, Payload: Codable> {
     ///
     /// - Throws: ``FlowstateError`` when the key cannot be encoded.
     public func dueTime(of key: Key) throws(FlowstateError) -> Int64? {
-        try store.get([0x6B] + BinaryCodec.encode(key)).map(Self.decode)
+        guard let due = try store.get([0x6B] + BinaryCodec.encode(key)) else { return nil }
+        return Self.decode(due)
     }
 
     /// Removes and returns the timers due at `now`, earliest first.

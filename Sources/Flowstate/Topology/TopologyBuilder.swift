@@ -54,7 +54,7 @@ public final class TopologyBuilder {
     ///   - factory: Makes one processor instance per task.
     /// - Returns: A handle to chain further nodes.
     @discardableResult
-    public func addProcessor<P: Processor>(_ name: String, parents: [String], stores: [String] = [],
+    public func addProcessor<P: Processor & SendableMetatype>(_ name: String, parents: [String], stores: [String] = [],
                                            _ factory: @escaping @Sendable () -> P) -> RecordStream<P.OutKey, P.OutValue> {
         nodes.append(NodeSpec(
             name: name, kind: .processor, parents: parents, stores: stores,
@@ -112,7 +112,7 @@ public struct RecordStream<Key, Value> {
     ///
     /// - Returns: A handle on the processor's output.
     @discardableResult
-    public func process<P: Processor>(_ name: String, stores: [String] = [], _ factory: @escaping @Sendable () -> P)
+    public func process<P: Processor & SendableMetatype>(_ name: String, stores: [String] = [], _ factory: @escaping @Sendable () -> P)
         -> RecordStream<P.OutKey, P.OutValue> where P.InKey == Key, P.InValue == Value {
         builder.addProcessor(name, parents: [self.name], stores: stores, factory)
     }

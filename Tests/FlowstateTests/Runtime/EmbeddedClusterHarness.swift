@@ -27,9 +27,6 @@ final class EmbeddedClusterHarness: Sendable {
 
     func produce(topic: String, records: [(key: String, value: String)]) async throws {
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [bootstrapServers]))
-        var config = KafkaProducerConfig(bootstrapServers: [bootstrapServers])
-        config.additionalProperties["partitioner"] = "murmur2_random"
-        _ = config
         for record in records { try producer.produce(KafkaProducerRecord(topic: topic, key: record.key, value: record.value)) }
         try await producer.flush()
         try await producer.close()

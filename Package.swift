@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "FlowstateRocksDB", targets: ["FlowstateRocksDB"]),
         .library(name: "Flowstate", targets: ["Flowstate"]),
         .library(name: "FlowstateTesting", targets: ["FlowstateTesting"]),
+        .library(name: "Saga", targets: ["Saga"]),
         .executable(name: "flowstate", targets: ["FlowstateCLI"]),
         .executable(name: "flowstate-bench", targets: ["FlowstateBenchmarks"]),
     ],
@@ -58,8 +59,13 @@ let package = Package(
             dependencies: ["Flowstate", "FlowstateKafka"]
         ),
 
+        // MARK: - State machines and sagas
+        .target(name: "Saga", dependencies: ["Flowstate"]),
+
         // MARK: - Topologies (what users copy)
         .target(name: "WordCount", dependencies: ["Flowstate"], path: "topologies/WordCount"),
+        .target(name: "StatementLifecycle", dependencies: ["Flowstate", "Saga"], path: "topologies/StatementLifecycle"),
+        .target(name: "PlaceOrder", dependencies: ["Flowstate", "Saga"], path: "topologies/PlaceOrder"),
 
         // MARK: - Apps
         .executableTarget(
@@ -91,6 +97,9 @@ let package = Package(
         .testTarget(name: "FlowstateRocksDBTests", dependencies: ["FlowstateRocksDB"]),
         .testTarget(name: "FlowstateTests", dependencies: ["Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstateTestingTests", dependencies: ["Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "SagaTests", dependencies: ["Saga", "Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "StatementLifecycleTests", dependencies: ["StatementLifecycle", "Saga", "Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "PlaceOrderTests", dependencies: ["PlaceOrder", "Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstateTesting", "WordCount"]),
     ]
 )

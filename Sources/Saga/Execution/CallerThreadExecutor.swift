@@ -1,0 +1,66 @@
+import Foundation
+
+/// Runs an async body to completion on the calling (stream) thread, blocking it meanwhile.
+///
+/// Processors are synchronous, but saga endpoints and state-machine workers are `async`
+/// and may call external systems. This bridge gives the body a task whose jobs all run on
+/// the calling thread: a body that never suspends costs no thread hop, and one that awaits
+/// I/O parks the stream thread until its continuation is enqueued back here. It never blocks
+/// a thread of the cooperative pool on behalf of another (the stream thread is a dedicated
+/// thread; under the test driver the body still runs on the caller's thread).
+///
+/// - Returns: What `body` returns.
+/// - Throws: What `body` throws.
+package func awaitOnCallerThread<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let executor = CallerThreadExecutor()
+    let outcome = OutcomeBox<T>()
+    Task(executorPreference: executor) {
+        do { outcome.value = .success(try await body()) } catch { outcome.value = .failure(error) }
+        executor.finish()
+    }
+    executor.runUntilFinished()
+    guard let result = outcome.value else { preconditionFailure("task finished without a result") }
+    return try result.get()
+}
+
+/// A task executor whose jobs run on the thread that calls ``runUntilFinished()``.
+final class CallerThreadExecutor: TaskExecutor, @unchecked Sendable {
+    private let condition = NSCondition()
+    private var jobs: [UnownedJob] = []
+    private var finished = false
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        condition.lock()
+        jobs.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func finish() {
+        condition.lock()
+        finished = true
+        condition.signal()
+        condition.unlock()
+    }
+
+    func runUntilFinished() {
+        while true {
+            condition.lock()
+            while jobs.isEmpty && !finished { condition.wait() }
+            if jobs.isEmpty && finished {
+                condition.unlock()
+                return
+            }
+            let batch = jobs
+            jobs.removeAll(keepingCapacity: true)
+            condition.unlock()
+            for job in batch { job.runSynchronously(on: asUnownedTaskExecutor()) }
+        }
+    }
+}
+
+/// The result of a task, written by the task before it finishes and read after.
+private final class OutcomeBox<T>: @unchecked Sendable {
+    var value: Result<T, any Error>?
+}

@@ -1,0 +1,170 @@
+public import Flowstate
+
+/// The orchestrator of a saga, as a topology.
+///
+/// It reads `saga.start.<saga>` (new instances) and `saga.reply.<saga>` (workers' replies),
+/// keeps each instance in the `<saga>-instances` store keyed by transaction id, sends each
+/// step's command to `saga.do.<suffix>` or `saga.undo.<suffix>`, schedules deferred retries
+/// in durable timers, and publishes every history entry on `saga.events.<saga>`. A saga
+/// whose compensation fails also goes to `saga.dlq.<saga>`. All of it is exactly-once: the
+/// stored instance, the commands and the consumed reply commit together.
+public struct SagaOrchestrator: Sendable {
+    /// The saga run.
+    public let definition: SagaDefinition
+
+    /// Creates the orchestrator of `definition`.
+    public init(_ definition: SagaDefinition) { self.definition = definition }
+
+    /// Every topic the orchestrator reads or writes.
+    public var topics: [String] {
+        [definition.startTopic, definition.replyTopic, definition.eventsTopic, definition.deadLetterTopic,
+         definition.rejectionsTopic] + definition.steps.flatMap { $0.kind == .command ? [$0.doTopic, $0.undoTopic] : [$0.doTopic] }
+    }
+
+    /// Builds the orchestrator's topology.
+    ///
+    /// - Throws: ``TopologyError`` for a graph the engine rejects.
+    public func topology() throws -> Topology {
+        let builder = TopologyBuilder()
+        addTo(builder)
+        return try builder.build()
+    }
+
+    /// Adds the orchestrator's nodes and stores to `builder`.
+    public func addTo(_ builder: TopologyBuilder) {
+        let definition = definition
+        let name = definition.name
+        builder.processingErrorPolicy = .deadLetter
+        builder.addStore(Stores.persistent(definition.instanceStore, key: .string, value: .json(SagaInstance.self)))
+        builder.addStore(Stores.timers(definition.retryStore))
+        let start = "\(name)-start", reply = "\(name)-reply"
+        builder.addSource("\(name)-starts", topics: [definition.startTopic], key: .string, value: .json(JSONObject.self))
+            .process(start, stores: [definition.instanceStore]) { SagaStartProcessor(core: SagaOrchestratorCore(definition)) }
+        builder.addSource("\(name)-replies", topics: [definition.replyTopic], key: .string, value: .json(SagaReply.self))
+            .process(reply, stores: [definition.instanceStore, definition.retryStore]) {
+                SagaReplyProcessor(core: SagaOrchestratorCore(definition))
+            }
+        let parents = [start, reply]
+        for step in definition.steps {
+            builder.addSink(SagaOrchestratorCore.sinkName(name, stepKey: step.key), topic: step.doTopic, parents: parents,
+                            key: .string, value: .bytes)
+            if step.kind == .command {
+                builder.addSink(SagaOrchestratorCore.sinkName(name, stepKey: -step.key), topic: step.undoTopic,
+                                parents: parents, key: .string, value: .bytes)
+            }
+        }
+        builder.addSink("\(name)-to-events", topic: definition.eventsTopic, parents: parents, key: .string, value: .bytes)
+        builder.addSink("\(name)-to-dlq", topic: definition.deadLetterTopic, parents: parents, key: .string, value: .bytes)
+        builder.addSink("\(name)-to-rejections", topic: definition.rejectionsTopic, parents: parents, key: .string, value: .bytes)
+    }
+}
+
+/// What the orchestrator's two processors share: reading and writing instances and turning
+/// ``SagaOrchestration`` effects into records.
+final class SagaOrchestratorCore {
+    let definition: SagaDefinition
+    let instanceJSON = JSONSerde<SagaInstance>()
+    let commandJSON = JSONSerde<SagaCommand>()
+    let eventJSON = JSONSerde<SagaEvent>()
+    let rejectionJSON = JSONSerde<SagaRejection>()
+
+    init(_ definition: SagaDefinition) { self.definition = definition }
+
+    static func sinkName(_ saga: String, stepKey: Int) -> String {
+        stepKey > 0 ? "\(saga)-to-do-\(stepKey)" : "\(saga)-to-undo-\(-stepKey)"
+    }
+
+    func instances(_ context: ProcessorContext<String, [UInt8]>) throws -> KeyValueStore<String, SagaInstance> {
+        try context.keyValueStore(definition.instanceStore, key: String.self, value: SagaInstance.self)
+    }
+
+    func write(_ instance: SagaInstance, _ effects: SagaOrchestration.Effects, timers: DurableTimers<String, SagaRetryTimer>?,
+               context: ProcessorContext<String, [UInt8]>) throws {
+        let now = context.wallClockTime
+        let key = instance.transactionID
+        try instances(context).put(key, instance)
+        for command in effects.commands {
+            try context.forward(Record(key: key, value: commandJSON.serialize(command), timestamp: now),
+                                to: Self.sinkName(definition.name, stepKey: command.stepKey))
+        }
+        for entry in effects.events {
+            let event = SagaEvent(transactionID: key, saga: definition.name, event: entry.event, stepKey: entry.stepKey,
+                                  status: entry.status, at: entry.at, detail: entry.detail)
+            try context.forward(Record(key: key, value: eventJSON.serialize(event), timestamp: now), to: "\(definition.name)-to-events")
+        }
+        if let retry = effects.retry {
+            guard let timers else { throw SagaDefinitionError("a retry was scheduled outside the reply processor") }
+            try timers.schedule(key: key, at: retry.dueTime, payload: SagaRetryTimer(stepKey: retry.stepKey, attempt: retry.attempt))
+        }
+        if effects.deadLettered {
+            try context.forward(Record(key: key, value: instanceJSON.serialize(instance), timestamp: now),
+                                to: "\(definition.name)-to-dlq")
+        }
+    }
+
+    func reject(_ transactionID: String, received: String, reason: String, context: ProcessorContext<String, [UInt8]>) throws {
+        let rejection = SagaRejection(transactionID: transactionID, received: received, reason: reason, at: context.wallClockTime)
+        try context.forward(Record(key: transactionID, value: rejectionJSON.serialize(rejection), timestamp: context.wallClockTime),
+                            to: "\(definition.name)-to-rejections")
+    }
+}
+
+/// Creates instances from `saga.start.<saga>`.
+struct SagaStartProcessor: Processor {
+    let core: SagaOrchestratorCore
+
+    func process(_ record: Record<String, JSONObject>, context: ProcessorContext<String, [UInt8]>) throws {
+        let transactionID = record.key
+        guard !transactionID.isEmpty else {
+            return try core.reject(transactionID, received: "start", reason: "the transaction id (record key) is empty", context: context)
+        }
+        if let existing = try core.instances(context).get(transactionID) {
+            return try core.reject(transactionID, received: "start",
+                                   reason: "saga \(transactionID) already exists (\(existing.status.rawValue))", context: context)
+        }
+        let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
+        let (instance, effects) = orchestration.start(transactionID: transactionID, entity: record.value)
+        try core.write(instance, effects, timers: nil, context: context)
+    }
+}
+
+/// Applies workers' replies from `saga.reply.<saga>` and fires deferred retries.
+struct SagaReplyProcessor: Processor {
+    let core: SagaOrchestratorCore
+    var timers: DurableTimers<String, SagaRetryTimer>?
+
+    init(core: SagaOrchestratorCore) { self.core = core }
+
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        let core = core
+        let box = TimersBox()
+        timers = try context.durableTimers(core.definition.retryStore, key: String.self, payload: SagaRetryTimer.self,
+                                           checkEvery: core.definition.retryCheckInterval) { timer in
+            guard let instance = try core.instances(context).get(timer.key) else { return }
+            let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
+            guard let (retried, effects) = orchestration.retry(instance, stepKey: timer.payload.stepKey,
+                                                               attempt: timer.payload.attempt) else { return }
+            try core.write(retried, effects, timers: box.timers, context: context)
+        }
+        box.timers = timers
+    }
+
+    func process(_ record: Record<String, SagaReply>, context: ProcessorContext<String, [UInt8]>) throws {
+        let reply = record.value
+        let received = "reply \(reply.stepKey) attempt \(reply.attempt)"
+        guard let instance = try core.instances(context).get(record.key) else {
+            return try core.reject(record.key, received: received, reason: "unknown saga \(record.key)", context: context)
+        }
+        let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
+        if let reason = orchestration.staleness(of: reply, for: instance) {
+            return try core.reject(record.key, received: received, reason: reason, context: context)
+        }
+        let (next, effects) = orchestration.apply(reply, to: instance)
+        try core.write(next, effects, timers: timers, context: context)
+    }
+}
+
+/// Lets the timer callback reach the timers it is registered with.
+private final class TimersBox {
+    var timers: DurableTimers<String, SagaRetryTimer>?
+}

@@ -1,0 +1,75 @@
+public import Flowstate
+
+extension StateMachine {
+    /// The store holding each entity by id.
+    public var entityStore: String { "\(name)-entities" }
+    /// The store holding each entity's ``LifecycleEvent``s, oldest first.
+    public var historyStore: String { "\(name)-history" }
+    /// The store mapping entity ids to partition keys, for routing commands.
+    public var indexStore: String { "\(name)-index" }
+    /// Where commands for manual steps are sent, keyed by entity id.
+    public var commandsTopic: String { "\(name).commands" }
+    /// Where rejected events and commands go, with the reason.
+    public var rejectionsTopic: String { "\(name).rejections" }
+    /// Internal: commands re-keyed by partition key.
+    public var routedCommandsTopic: String { "\(name).routed-commands" }
+    /// Internal: entity id → partition key, written when an entity is created.
+    public var indexTopic: String { "\(name).index" }
+    /// Every status topic, in status order.
+    public var statusTopics: [String] { Entity.Status.allCases.map(topic(of:)) }
+    /// Every topic the machine reads or writes.
+    public var topics: [String] { statusTopics + [commandsTopic, rejectionsTopic, routedCommandsTopic, indexTopic] }
+
+    /// Builds the machine's topology (see ``addTo(_:)``).
+    ///
+    /// - Throws: ``SagaDefinitionError`` for an invalid machine, ``TopologyError`` for a
+    ///   graph the engine rejects.
+    public func topology() throws -> Topology {
+        let builder = TopologyBuilder()
+        try addTo(builder)
+        return try builder.build()
+    }
+
+    /// Adds the machine to `builder`: two sub-topologies.
+    ///
+    /// - The machine, on the status topics and the routed commands (keyed by partition key):
+    ///   runs the applicable worker on every entity that reaches a status, applies commands,
+    ///   and emits each transition.
+    /// - The command router, on `<name>.commands` and `<name>.index` (keyed by entity id):
+    ///   looks up the entity's partition key and re-keys the command to it.
+    ///
+    /// Records that cannot be processed (a worker throwing, undecodable JSON) go to the
+    /// dead-letter topic with the reason, and change nothing.
+    ///
+    /// - Throws: ``SagaDefinitionError`` for an invalid machine.
+    public func addTo(_ builder: TopologyBuilder) throws(SagaDefinitionError) {
+        try validate()
+        let machine = self
+        builder.processingErrorPolicy = .deadLetter
+        builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self)))
+        builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self)))
+        builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
+
+        let transition = "\(name)-transition", apply = "\(name)-apply-command"
+        let route = "\(name)-route-command", index = "\(name)-index-entity"
+        builder.addSource("\(name)-statuses", topics: statusTopics, key: .string, value: .json(Entity.self))
+            .process(transition, stores: [entityStore, historyStore]) { EntityEventProcessor(machine: machine) }
+        builder.addSource("\(name)-routed-commands", topics: [routedCommandsTopic], key: .string,
+                          value: .json(StateMachineCommand.self))
+            .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }
+        builder.addSource("\(name)-commands", topics: [commandsTopic], key: .string, value: .json(StateMachineCommand.self))
+            .process(route, stores: [indexStore]) { CommandRouter(machine: machine) }
+        builder.addSource("\(name)-index", topics: [indexTopic], key: .string, value: .string)
+            .process(index, stores: [indexStore]) { IndexProcessor(machine: machine) }
+
+        for status in Entity.Status.allCases {
+            builder.addSink(sinkName(status), topic: topic(of: status), parents: [transition, apply], key: .string, value: .bytes)
+        }
+        builder.addSink("\(name)-to-index", topic: indexTopic, parents: [transition], key: .string, value: .bytes)
+        builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route], key: .string, value: .bytes)
+        builder.addSink("\(name)-to-rejections", topic: rejectionsTopic, parents: [transition, apply, route],
+                        key: .string, value: .bytes)
+    }
+
+    func sinkName(_ status: Entity.Status) -> String { "\(name)-to-\(status.rawValue)" }
+}

@@ -1,0 +1,161 @@
+/// A state machine over an entity type: statuses, the transitions between them with their
+/// guards, the workers of automatic steps, and the commands of manual steps.
+///
+/// Every transition does in one Kafka transaction what the seed's `nextStep()` did in one
+/// database transaction: the entity is saved in the `<name>-entities` store keyed by its id,
+/// a ``LifecycleEvent`` is appended to the `<name>-history` store, and the entity is emitted
+/// as JSON to the topic of its new status (`<name>.<status>`) keyed by its partition key.
+///
+/// ```swift
+/// var machine = StateMachine<Statement>(name: "statement", initial: .closeInitiated)
+/// try machine.transition(from: .closeInitiated, to: .waitingForApproval)
+/// try machine.transition(from: .waitingForApproval, to: .approved, command: "approve")
+/// machine.addWorker(RequestApproval())
+/// let topology = try machine.topology()
+/// ```
+public struct StateMachine<Entity: StateMachineEntity>: Sendable {
+    /// What moves an entity along a transition.
+    public enum Trigger: Sendable, Hashable {
+        /// A worker's result.
+        case worker
+        /// A command of a manual step, by name.
+        case command(String)
+    }
+
+    /// A condition on the entity, with a label for diagrams and messages.
+    public struct Guard: Sendable {
+        /// The label (`paymentMethod = direct-debit`).
+        public let label: String
+        let test: @Sendable (Entity, StateMachineCommand?) -> Bool
+
+        /// A guard on the entity.
+        public init(_ label: String, _ test: @escaping @Sendable (Entity) -> Bool) {
+            self.label = label
+            self.test = { entity, _ in test(entity) }
+        }
+
+        /// A guard on the entity and the command of a manual step.
+        public init(_ label: String, command test: @escaping @Sendable (Entity, StateMachineCommand) -> Bool) {
+            self.label = label
+            self.test = { entity, command in command.map { test(entity, $0) } ?? false }
+        }
+    }
+
+    /// An allowed move from one status to another.
+    public struct Transition: Sendable {
+        /// The status left.
+        public let from: Entity.Status
+        /// The status reached.
+        public let to: Entity.Status
+        /// What causes it.
+        public let trigger: Trigger
+        /// The condition, if any.
+        public let condition: Guard?
+        let update: (@Sendable (inout Entity, StateMachineCommand) -> Void)?
+    }
+
+    /// The machine's name: the prefix of its topics and stores.
+    public let name: String
+    /// The status entities enter with.
+    public let initialStatus: Entity.Status
+    /// The transitions, in declaration order.
+    public private(set) var transitions: [Transition] = []
+    private(set) var workers: [any StateWorker<Entity>] = []
+
+    /// Creates a machine with no transitions.
+    ///
+    /// - Parameters:
+    ///   - name: The topic prefix (`statement` → `statement.close-initiated`).
+    ///   - initial: The status new entities arrive with.
+    public init(name: String, initial: Entity.Status) {
+        self.name = name
+        self.initialStatus = initial
+    }
+
+    /// Allows a worker to move an entity from `from` to `to` (when `condition` holds).
+    ///
+    /// - Throws: ``SagaDefinitionError`` for a duplicate or a self-transition.
+    public mutating func transition(from: Entity.Status, to: Entity.Status, when condition: Guard? = nil)
+        throws(SagaDefinitionError)
+    {
+        try add(Transition(from: from, to: to, trigger: .worker, condition: condition, update: nil))
+    }
+
+    /// Allows command `command` (a manual step) to move an entity from `from` to `to`
+    /// (when `condition` holds), applying `update` to the entity.
+    ///
+    /// - Throws: ``SagaDefinitionError`` for a duplicate, a self-transition or a bad name.
+    public mutating func transition(from: Entity.Status, to: Entity.Status, command: String, when condition: Guard? = nil,
+                                    update: (@Sendable (inout Entity, StateMachineCommand) -> Void)? = nil)
+        throws(SagaDefinitionError)
+    {
+        try TopicNames.validate(command, what: "command name")
+        try add(Transition(from: from, to: to, trigger: .command(command), condition: condition, update: update))
+    }
+
+    /// Adds a worker. Workers are tried in the order added; the first applicable one runs.
+    public mutating func addWorker(_ worker: some StateWorker<Entity>) {
+        workers.append(worker)
+    }
+
+    /// Statuses no transition leaves.
+    public var terminalStatuses: [Entity.Status] {
+        Entity.Status.allCases.filter { status in !transitions.contains { $0.from == status } }
+    }
+
+    /// The topic of `status`: `<name>.<raw value>`.
+    public func topic(of status: Entity.Status) -> String { "\(name).\(status.rawValue)" }
+
+    /// Checks names and reachability.
+    ///
+    /// - Throws: ``SagaDefinitionError`` for a bad name, no transitions, or a status that
+    ///   cannot be reached from the initial one.
+    public func validate() throws(SagaDefinitionError) {
+        try TopicNames.validate(name, what: "state machine name")
+        for status in Entity.Status.allCases { try TopicNames.validate(status.rawValue, what: "status") }
+        guard !transitions.isEmpty else { throw SagaDefinitionError("state machine \(name) has no transitions") }
+        var reached: Set<Entity.Status> = [initialStatus]
+        var frontier = [initialStatus]
+        while let status = frontier.popLast() {
+            for transition in transitions where transition.from == status && !reached.contains(transition.to) {
+                reached.insert(transition.to)
+                frontier.append(transition.to)
+            }
+        }
+        let unreachable = Entity.Status.allCases.filter { !reached.contains($0) }
+        guard unreachable.isEmpty else {
+            throw SagaDefinitionError("state machine \(name): no transitions reach \(unreachable.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    /// The worker transition from `entity`'s old status to its new one, if allowed.
+    func workerTransition(from status: Entity.Status, to next: Entity) -> Transition? {
+        transitions.first {
+            $0.from == status && $0.to == next.status && $0.trigger == .worker && ($0.condition?.test(next, nil) ?? true)
+        }
+    }
+
+    /// The first command transition named `command` from `entity`'s status whose guard holds.
+    func commandTransition(for entity: Entity, command: StateMachineCommand) -> Transition? {
+        transitions.first {
+            $0.from == entity.status && $0.trigger == .command(command.name)
+                && ($0.condition?.test(entity, command) ?? true)
+        }
+    }
+
+    /// The command names accepted in `status`.
+    func commands(in status: Entity.Status) -> [String] {
+        transitions.compactMap { if $0.from == status, case .command(let name) = $0.trigger { name } else { nil } }
+    }
+
+    private mutating func add(_ transition: Transition) throws(SagaDefinitionError) {
+        guard transition.from != transition.to else {
+            throw SagaDefinitionError("transition \(transition.from.rawValue) → itself is not allowed")
+        }
+        guard !transitions.contains(where: { $0.from == transition.from && $0.to == transition.to && $0.trigger == transition.trigger })
+        else {
+            throw SagaDefinitionError("duplicate transition \(transition.from.rawValue) → \(transition.to.rawValue)")
+        }
+        transitions.append(transition)
+    }
+}

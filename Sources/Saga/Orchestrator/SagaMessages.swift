@@ -26,6 +26,20 @@ public struct SagaCommand: Codable, Sendable, Hashable {
     public var hints: JSONObject
     /// The key-value context of the failure that started compensation.
     public var errorContext: [String: String]
+
+    /// Creates a command.
+    public init(transactionID: String, saga: String, stepKey: Int, action: SagaAction, idempotencyKey: String, attempt: Int,
+                entity: JSONObject, hints: JSONObject, errorContext: [String: String]) {
+        self.transactionID = transactionID
+        self.saga = saga
+        self.stepKey = stepKey
+        self.action = action
+        self.idempotencyKey = idempotencyKey
+        self.attempt = attempt
+        self.entity = entity
+        self.hints = hints
+        self.errorContext = errorContext
+    }
 }
 
 /// How an endpoint execution ended.
@@ -66,4 +80,22 @@ public struct SagaReply: Codable, Sendable, Hashable {
     public var message: String?
     /// Immediate retries the worker made before replying.
     public var immediateRetries: Int
+
+    /// Creates a reply.
+    public init(transactionID: String, saga: String, stepKey: Int, action: SagaAction, idempotencyKey: String, attempt: Int,
+                outcome: SagaOutcome, entity: JSONObject?, hints: JSONObject?, errorContext: [String: String],
+                message: String?, immediateRetries: Int) {
+        self.transactionID = transactionID
+        self.saga = saga
+        self.stepKey = stepKey
+        self.action = action
+        self.idempotencyKey = idempotencyKey
+        self.attempt = attempt
+        self.outcome = outcome
+        self.entity = entity
+        self.hints = hints
+        self.errorContext = errorContext
+        self.message = message
+        self.immediateRetries = immediateRetries
+    }
 }

@@ -1,0 +1,35 @@
+import Flowstate
+@testable import Saga
+import Testing
+
+actor Ledger {
+    var entries: [String] = []
+    func append(_ entry: String) { entries.append(entry) }
+}
+
+@Suite struct SupportTests {
+    @Test func jsonValuesRoundTripKeepingIntegersExact() throws {
+        let value: JSONValue = ["amount": 9_007_199_254_740_993, "rate": 0.25, "name": "ä \"q\"", "ok": true, "none": nil,
+                                "items": [1, "two", ["three": 3]]]
+        let serde = JSONSerde<JSONValue>()
+        #expect(try serde.deserialize(serde.serialize(value)) == value)
+        #expect(value["amount"]?.intValue == 9_007_199_254_740_993)
+        #expect(value["rate"]?.doubleValue == 0.25)
+        #expect(value["items"]?.arrayValue?.count == 3)
+    }
+
+    @Test func anAsyncBodyThatSuspendsCompletesOnTheCallerThread() throws {
+        let ledger = Ledger()
+        let result = try awaitOnCallerThread {
+            try await Task.sleep(for: .milliseconds(20))
+            await ledger.append("slept")
+            return 42
+        }
+        #expect(result == 42)
+    }
+
+    @Test func anAsyncBodysErrorIsRethrown() {
+        struct Boom: Error, Equatable {}
+        #expect(throws: Boom()) { try awaitOnCallerThread { () async throws -> Int in throw Boom() } }
+    }
+}

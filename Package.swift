@@ -73,7 +73,10 @@ let package = Package(
             dependencies: [
                 "FlowstateKafka",
                 "Flowstate",
+                "Saga",
                 "WordCount",
+                "StatementLifecycle",
+                "PlaceOrder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +103,8 @@ let package = Package(
         .testTarget(name: "SagaTests", dependencies: ["Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "StatementLifecycleTests", dependencies: ["StatementLifecycle", "Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "PlaceOrderTests", dependencies: ["PlaceOrder", "Saga", "Flowstate", "FlowstateTesting"]),
-        .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstateTesting", "WordCount"]),
+        .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstateTesting", "WordCount",
+                                                         "Saga", "StatementLifecycle", "PlaceOrder"]),
     ]
 )
 

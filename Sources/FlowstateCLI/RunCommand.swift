@@ -30,7 +30,12 @@ struct RunCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "flowstate")
         logger.logLevel = settings.logLevel
-        let app = FlowstateApplication(topology: try entry.makeTopology(), config: config, logger: logger)
+        let apps = try entry.makeUnits(config.applicationID).map { unit in
+            var unitConfig = config
+            unitConfig.applicationID = unit.applicationID
+            if let threads = unit.threads, !settings.threadsGiven { unitConfig.threads = threads }
+            return FlowstateApplication(topology: unit.topology, config: unitConfig, logger: logger)
+        }
         logger.info("Starting pod", metadata: ["flowstate.topology": "\(topology)", "flowstate.instance": "\(config.instanceID)",
                                                "flowstate.application": "\(config.applicationID)"])
         // First SIGTERM/SIGINT: finish the batch, commit, close stores, leave the group.
@@ -43,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
                 received += 1
                 if received == 1 {
                     signalLogger.info("Shutting down gracefully", metadata: ["flowstate.signal": "\(signal)"])
-                    app.triggerShutdown()
+                    apps.forEach { $0.triggerShutdown() }
                     Task {
                         try await Task.sleep(for: .seconds(30))
                         signalLogger.error("Graceful shutdown took longer than 30 s; exiting")
@@ -57,7 +62,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { watcher.cancel() }
         do {
-            try await app.run()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for app in apps { group.addTask { try await app.run() } }
+                // One application failing stops the pod: the others shut down too.
+                do {
+                    try await group.waitForAll()
+                } catch {
+                    apps.forEach { $0.triggerShutdown() }
+                    throw error
+                }
+            }
         } catch let error as FlowstateError where error.code == .configuration {
             throw ValidationError(error.setting.map { "--\($0): \(error.message)" } ?? error.message)
         }
@@ -86,6 +100,10 @@ struct PodSettings: ParsableArguments {
     var verbose = false
 
     var logLevel: Logger.Level { verbose ? .debug : .info }
+
+    /// Whether the thread count was set by flag or environment (it then wins over a
+    /// listener's own concurrency).
+    var threadsGiven: Bool { threads != nil || !(ProcessInfo.processInfo.environment["FLOWSTATE_THREADS"] ?? "").isEmpty }
 
     /// Resolves flags, then environment variables, into a validated configuration.
     func config(defaultApplicationID: String, environment: [String: String] = ProcessInfo.processInfo.environment)

@@ -1,0 +1,16 @@
+import ArgumentParser
+import Foundation
+
+/// The cluster a client command (saga start, statement approve, …) talks to.
+struct ClusterOptions: ParsableArguments {
+    @Option(help: "Kafka bootstrap servers, comma-separated host:port [FLOWSTATE_BOOTSTRAP_SERVERS].")
+    var bootstrapServers: String?
+
+    /// The servers from the flag or the environment.
+    func servers(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String] {
+        guard let text = bootstrapServers ?? environment["FLOWSTATE_BOOTSTRAP_SERVERS"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            throw ValidationError("--bootstrap-servers (or FLOWSTATE_BOOTSTRAP_SERVERS) is required")
+        }
+        return text.split(separator: ",").map(String.init)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Flowstate
+
+/// `flowstate describe <topology> [--format text|mermaid|dot|state-diagram]`.
+struct DescribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe",
+        abstract: "Print a topology's sub-topologies, nodes, stores and topics.",
+        discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). `state-diagram` draws the state machine "
+            + "(statement) or the saga's steps and compensations (place-order) as a Mermaid state diagram.")
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, mermaid, dot
+        case stateDiagram = "state-diagram"
+    }
+
+    @Argument(help: "The topology.")
+    var topology: String
+    @Option(help: "text, mermaid, dot or state-diagram.")
+    var format: Format = .text
+
+    func run() throws {
+        guard let entry = TopologyCatalog.entry(named: topology) else {
+            throw ValidationError("unknown topology '\(topology)'; choose one of: \(TopologyCatalog.names.joined(separator: ", "))")
+        }
+        if format == .stateDiagram {
+            guard let diagram = entry.stateDiagram else {
+                throw ValidationError("\(topology) is neither a state machine nor a saga; use text, mermaid or dot")
+            }
+            print(try diagram(), terminator: "")
+            return
+        }
+        for unit in try entry.makeUnits(entry.defaultApplicationID) {
+            let description = unit.topology.describe(applicationID: unit.applicationID)
+            if entry.name == "place-order-worker" { print("# listener \(unit.applicationID)") }
+            switch format {
+            case .text: print(description.text)
+            case .mermaid: print(description.mermaid, terminator: "")
+            case .dot: print(description.dot, terminator: "")
+            case .stateDiagram: break
+            }
+        }
+    }
+}

@@ -43,10 +43,9 @@ public final class FlowstateApplication: Service, Sendable {
     ///   - logger: Receives the runtime's logs.
     public convenience init(topology: Topology, config: FlowstateConfig, embeddedCluster: EmbeddedCluster? = nil,
                             logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() })) {
-        // Records without an explicit partition (dead letters) use Java's partitioner too.
-        var properties = config.kafkaProperties
-        properties["partitioner"] = properties["partitioner"] ?? "murmur2_random"
-        let clients = LibrdkafkaClients(bootstrapServers: config.bootstrapServers, properties: properties,
+        // Producers partition records without an explicit partition (dead letters) with Java's
+        // murmur2, KafkaProducerConfig's default.
+        let clients = LibrdkafkaClients(bootstrapServers: config.bootstrapServers, properties: config.kafkaProperties,
                                         sessionTimeout: config.sessionTimeout, embeddedCluster: embeddedCluster, logger: logger)
         self.init(topology: topology, config: config, clients: clients, logger: logger)
     }

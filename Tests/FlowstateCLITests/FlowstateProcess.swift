@@ -13,12 +13,19 @@ final class FlowstateProcess: @unchecked Sendable {
             .deletingLastPathComponent().appendingPathComponent("flowstate")
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Starts the process; with `logFile`, its stderr goes to that file instead of a pipe
+    /// (long-running pods, whose logs no one reads until the end, must not block on a full pipe).
+    init(_ arguments: [String], environment: [String: String] = [:], logFile: String? = nil) throws {
         process.executableURL = Self.executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = stdout
-        process.standardError = stderr
+        if let logFile {
+            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: logFile)
+        } else {
+            process.standardError = stderr
+        }
         try process.run()
     }
 

@@ -13,6 +13,9 @@ public struct KafkaProducerConfig: Sendable {
     public var idempotent: Bool = true
     /// How long to wait for more records before sending a batch. Default: `.milliseconds(5)`.
     public var linger: Duration = .milliseconds(5)
+    /// How records without an explicit partition are partitioned. Default:
+    /// ``KafkaPartitionStrategy/murmur2Random``, as Java clients and stream processors do.
+    public var partitioner: KafkaPartitionStrategy = .murmur2Random
     /// Compression of record batches. Default: ``KafkaCompression/lz4``.
     public var compression: KafkaCompression = .lz4
     /// How long a record may take to be delivered before it fails. Default: `.seconds(30)`.
@@ -41,6 +44,7 @@ public struct KafkaProducerConfig: Sendable {
         if idempotent { properties.set("acks", "all") }
         try properties.set("linger.ms", milliseconds: linger)
         properties.set("compression.type", compression.name)
+        properties.set("partitioner", partitioner.name)
         try properties.set("message.timeout.ms", milliseconds: deliveryTimeout)
         guard maxBufferedRecords > 0 else {
             throw KafkaError(.configuration, "queue.buffering.max.messages must be positive",

@@ -16,6 +16,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: librdkafka-dev, librocksdb-dev)
@@ -50,12 +53,27 @@ let package = Package(
                 "FlowstateKafka",
                 "FlowstateRocksDB",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "FlowstateTesting",
             dependencies: ["Flowstate", "FlowstateKafka"]
+        ),
+
+        // MARK: - Pods: HTTP server, Prometheus metrics, host discovery, interactive queries
+        .target(
+            name: "FlowstatePod",
+            dependencies: [
+                "Flowstate",
+                "FlowstateKafka",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         // MARK: - Topologies (what users copy)
@@ -67,9 +85,12 @@ let package = Package(
             dependencies: [
                 "FlowstateKafka",
                 "Flowstate",
+                "FlowstatePod",
                 "WordCount",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -91,6 +112,11 @@ let package = Package(
         .testTarget(name: "FlowstateRocksDBTests", dependencies: ["FlowstateRocksDB"]),
         .testTarget(name: "FlowstateTests", dependencies: ["Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstateTestingTests", dependencies: ["Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "FlowstatePodTests", dependencies: [
+            "FlowstatePod", "Flowstate", "FlowstateKafka", "WordCount",
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstateTesting", "WordCount"]),
     ]
 )

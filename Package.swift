@@ -116,8 +116,10 @@ let package = Package(
         .testTarget(name: "FlowstateTestingTests", dependencies: ["Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstatePodTests", dependencies: [
             "FlowstatePod", "Flowstate", "FlowstateKafka", "WordCount",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstateTesting", "WordCount"]),
     ]

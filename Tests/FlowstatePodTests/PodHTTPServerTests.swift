@@ -24,7 +24,9 @@ struct PodHTTPServerTests {
         config.instanceID = "pod-a"
         config.sessionTimeout = .seconds(6)
 
-        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [cluster.bootstrapServers]))
+        var producerConfig = KafkaProducerConfig(bootstrapServers: [cluster.bootstrapServers])
+        producerConfig.additionalProperties["partitioner"] = "murmur2_random"  // as Java clients; queries assume it
+        let producer = try KafkaProducer(config: producerConfig)
         for index in 0..<300 { try producer.produce(KafkaProducerRecord(topic: WordCount.inputTopic, key: "k\(index % 30)", value: "x")) }
         try await producer.flush()
 
@@ -77,6 +79,12 @@ struct PodHTTPServerTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(directory.owner(ofPartition: 3, topics: [WordCount.inputTopic])?.instanceID == "pod-a")
+
+        // Lag of every owned partition is sampled: all input is processed, so it is zero.
+        let sampled = ContinuousClock.now + .seconds(12)
+        while ContinuousClock.now < sampled, directory.consumerLag.count < 4 { try await Task.sleep(for: .milliseconds(200)) }
+        #expect(directory.consumerLag.count == 4, "positions: \(app.runtimeStatus.positions)")
+        #expect(directory.consumerLag.values.allSatisfy { $0 == 0 }, "\(directory.consumerLag)")
 
         await group.triggerGracefulShutdown()
         try await running.value

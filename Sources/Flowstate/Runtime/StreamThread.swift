@@ -326,14 +326,24 @@ final class StreamThread: @unchecked Sendable {
                 let (task, restored) = try openAndRestore(id, committed: committed)
                 for partition in task.sourcePartitions {
                     let fromState = restored.sourceOffsets[partition.topic]
-                    if let offset = committed[partition], offset.isConcrete {
-                        if let fromState, fromState != offset.rawValue {
+                    let committedOffset = committed[partition].flatMap { $0.isConcrete ? $0.rawValue : nil }
+                    // Local state advances only after its transaction committed, so state ahead of the
+                    // group's offset means the broker did not store the transactional offset commit
+                    // (the embedded broker, when the mirror commit failed): resume from the state, or
+                    // its records would be counted twice.
+                    if let committedOffset, fromState.map({ $0 <= committedOffset }) ?? true {
+                        if let fromState, fromState != committedOffset {
                             logger.warning("Committed offset and restored state disagree; using the committed offset",
-                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(offset)",
+                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(committedOffset)",
                                                       "flowstate.state": "\(fromState)"])
                         }
-                        task.committedOffsets[partition] = offset.rawValue
+                        task.committedOffsets[partition] = committedOffset
                     } else if let fromState {
+                        if let committedOffset {
+                            logger.warning("Restored state is ahead of the committed offset; resuming from the state",
+                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(committedOffset)",
+                                                      "flowstate.state": "\(fromState)"])
+                        }
                         starts[partition] = KafkaOffset(fromState)
                         task.committedOffsets[partition] = fromState
                     }

@@ -17,6 +17,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian: librdkafka-dev, librocksdb-dev)
@@ -51,6 +55,7 @@ let package = Package(
                 "FlowstateKafka",
                 "FlowstateRocksDB",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -61,6 +66,21 @@ let package = Package(
 
         // MARK: - State machines and sagas
         .target(name: "Saga", dependencies: ["Flowstate"]),
+
+        // MARK: - Pods: HTTP server, Prometheus metrics, host discovery, interactive queries
+        .target(
+            name: "FlowstatePod",
+            dependencies: [
+                "Flowstate",
+                "FlowstateKafka",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         // MARK: - Topologies (what users copy)
         .target(name: "WordCount", dependencies: ["Flowstate"], path: "topologies/WordCount"),
@@ -74,11 +94,14 @@ let package = Package(
                 "FlowstateKafka",
                 "Flowstate",
                 "Saga",
+                "FlowstatePod",
                 "WordCount",
                 "StatementLifecycle",
                 "PlaceOrder",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -103,8 +126,15 @@ let package = Package(
         .testTarget(name: "SagaTests", dependencies: ["Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "StatementLifecycleTests", dependencies: ["StatementLifecycle", "Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "PlaceOrderTests", dependencies: ["PlaceOrder", "Saga", "Flowstate", "FlowstateTesting"]),
-        .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstateTesting", "WordCount",
-                                                         "Saga", "StatementLifecycle", "PlaceOrder"]),
+        .testTarget(name: "FlowstatePodTests", dependencies: [
+            "FlowstatePod", "Flowstate", "FlowstateKafka", "WordCount",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "FlowstateCLITests", dependencies: ["FlowstateCLI", "FlowstateKafka", "Flowstate", "FlowstatePod", "FlowstateTesting",
+                                                         "WordCount", "Saga", "StatementLifecycle", "PlaceOrder"]),
     ]
 )
 

@@ -1,5 +1,6 @@
 public import FlowstateKafka
 public import Logging
+public import Metrics
 public import ServiceLifecycle
 import Foundation
 import Synchronization
@@ -28,8 +29,10 @@ public final class FlowstateApplication: Service, Sendable {
     let clients: any KafkaClientSupplier
     let logger: Logger
     let wallClock: @Sendable () -> Int64
-    let status = RuntimeStatus()
+    let status: RuntimeStatus
     private let threads = Mutex<[StreamThread]>([])
+    /// Partition counts of source, sink and internal topics, known once ``run()`` prepared them.
+    private let partitionCounts = Mutex<[String: Int]?>(nil)
     private let started = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
 
@@ -41,17 +44,23 @@ public final class FlowstateApplication: Service, Sendable {
     ///   - embeddedCluster: When running on an in-process ``EmbeddedCluster``, the cluster, so
     ///     internal topics can be created (its brokers do not support CreateTopics).
     ///   - logger: Receives the runtime's logs.
+    ///   - metricsFactory: Receives the engine's `flowstate_…` metrics (records processed,
+    ///     commits, aborts, restored records, commit latency). Default: the bootstrapped
+    ///     metrics system.
     public convenience init(topology: Topology, config: FlowstateConfig, embeddedCluster: EmbeddedCluster? = nil,
-                            logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() })) {
+                            logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() }),
+                            metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         // Producers partition records without an explicit partition (dead letters) with Java's
         // murmur2, KafkaProducerConfig's default.
         let clients = LibrdkafkaClients(bootstrapServers: config.bootstrapServers, properties: config.kafkaProperties,
                                         sessionTimeout: config.sessionTimeout, embeddedCluster: embeddedCluster, logger: logger)
-        self.init(topology: topology, config: config, clients: clients, logger: logger)
+        self.init(topology: topology, config: config, clients: clients, logger: logger, metricsFactory: metricsFactory)
     }
 
     package init(topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier, logger: Logger,
-                 wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) {
+                 wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+                 metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) {
+        status = RuntimeStatus(metrics: EngineMetrics(applicationID: config.applicationID, factory: metricsFactory))
         self.topology = topology
         self.config = config
         self.clients = clients
@@ -91,6 +100,7 @@ public final class FlowstateApplication: Service, Sendable {
         try config.validate()
         started.store(true, ordering: .releasing)
         let counts = try await prepareTopics()
+        partitionCounts.withLock { $0 = counts }
         let threads = (0..<config.threads).map {
             StreamThread(index: $0, topology: topology, config: config, clients: clients, partitionCounts: counts,
                          status: status, logger: logger, wallClock: wallClock)
@@ -115,6 +125,104 @@ public final class FlowstateApplication: Service, Sendable {
             self.triggerShutdown()
         }
         if let failure = status.read().failure { throw failure }
+    }
+
+    /// The application's status: state, readiness, assignment, positions, restoration, counts.
+    public var runtimeStatus: ApplicationStatus {
+        let snapshot = status.read()
+        let state = self.state
+        let tasks = snapshot.assignedTasks.values.flatMap { $0 }.sorted()
+        let partitions = tasks.flatMap { task in
+            topology.subtopologies[task.subtopology].sourceTopics.map { KafkaTopicPartition(topic: $0, partition: task.partition) }
+        }
+        var entries: [String: Int] = [:]
+        for perThread in snapshot.storeEntries.values { entries.merge(perThread, uniquingKeysWith: +) }
+        return ApplicationStatus(
+            state: state,
+            isReady: state == .running && snapshot.restoration.values.allSatisfy(\.isComplete),
+            assignedTasks: tasks, assignedPartitions: partitions,
+            positions: snapshot.positions.values.reduce(into: [:]) { $0.merge($1) { $1 } },
+            restoration: snapshot.restoration, storeEntries: entries,
+            processedRecords: snapshot.processedRecords, commits: snapshot.commits, transactionAborts: snapshot.aborts,
+            deadLetteredRecords: snapshot.deadLetteredRecords, restoredRecords: snapshot.restoredRecords,
+            lastCommitLatency: snapshot.lastCommitLatency)
+    }
+
+    /// The names of the topology's stores, which interactive queries can read.
+    public var storeNames: [String] { topology.stores.map(\.name) }
+
+    /// Finds the task, and so the partition, that holds `key` in a store.
+    ///
+    /// The key is encoded with the store's key serde and mapped with Kafka's murmur2
+    /// partitioner over the partition count of the store's source topics, so it assumes the
+    /// store is keyed like its input (as every store fed by `process` on a keyed stream is).
+    ///
+    /// - Parameters:
+    ///   - name: The store's name.
+    ///   - key: The key as text: a `String` key as is, numbers in decimal, other `Codable` keys as JSON.
+    /// - Returns: The store, task, source topics and partition of the key.
+    /// - Throws: ``FlowstateError`` `.configuration` for an unknown store (setting `store`) or
+    ///   before the application has looked up its topics; `.serialization` for a key that
+    ///   cannot be encoded.
+    public func locate(store name: String, key: String) throws(FlowstateError) -> StoreKeyLocation {
+        let (location, _) = try locateKey(store: name, key: key)
+        return location
+    }
+
+    /// Reads `key` from a store of this instance: an interactive query.
+    ///
+    /// Answers from committed state (the writes of an open transaction are not visible) on the
+    /// stream thread that hosts the key's task, between two of its poll loops; while that thread
+    /// restores a task, the answer waits for it.
+    ///
+    /// - Parameters:
+    ///   - name: The store's name.
+    ///   - key: The key as text (see ``locate(store:key:)``).
+    /// - Returns: The value as JSON (the store's value serde decodes it), ``StoreQueryResult/absent``,
+    ///   or ``StoreQueryResult/notHosted(_:)`` with where the key lives when another instance hosts it.
+    /// - Throws: ``FlowstateError`` as ``locate(store:key:)``, or when the store cannot be read
+    ///   or its value cannot be turned into JSON.
+    public func queryStore(name: String, key: String) async throws(FlowstateError) -> StoreQueryResult {
+        let (location, bytes) = try locateKey(store: name, key: key)
+        let snapshot = status.read()
+        guard let thread = threads.withLock({ $0 }).first(where: {
+            snapshot.assignedTasks[$0.index]?.contains(location.task) == true
+        }) else {
+            return .notHosted(location)
+        }
+        let answer = await withCheckedContinuation { (continuation: CheckedContinuation<StoreQueryMailbox.Answer, Never>) in
+            thread.queries.post(StoreQueryMailbox.Query(store: name, task: location.task, key: bytes) {
+                continuation.resume(returning: $0)
+            })
+        }
+        switch answer {
+        case .value(let value?):
+            guard let codec = topology.store(named: name)?.queryCodec else { return .absent }
+            return .found(json: try codec.valueJSON(value))
+        case .value(nil):
+            return .absent
+        case .notHosted:
+            return .notHosted(location)
+        case .failed(let error):
+            throw error
+        }
+    }
+
+    private func locateKey(store name: String, key: String) throws(FlowstateError) -> (StoreKeyLocation, [UInt8]) {
+        guard let definition = topology.store(named: name),
+              let subtopology = topology.subtopologies.first(where: { $0.stores.contains(name) }) else {
+            throw FlowstateError(.configuration, "no store named '\(name)'; stores: \(storeNames.joined(separator: ", "))",
+                                 setting: "store")
+        }
+        guard let counts = partitionCounts.withLock({ $0 }) else {
+            throw FlowstateError(.configuration, "the application has not looked up its topics yet")
+        }
+        let partitions = subtopology.sourceTopics.compactMap { counts[$0] }.max() ?? 1
+        let bytes = try definition.queryCodec.encodeKey(key)
+        let partition = KafkaPartitioner.partition(forKey: bytes, partitionCount: Int32(partitions))
+        let location = StoreKeyLocation(store: name, task: TaskID(subtopology: subtopology.id, partition: partition),
+                                        sourceTopics: subtopology.sourceTopics, partition: partition)
+        return (location, bytes)
     }
 
     /// Asks every stream thread to commit and stop; ``run()`` then returns.

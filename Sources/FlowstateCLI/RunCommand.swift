@@ -1,20 +1,26 @@
 import ArgumentParser
 import Flowstate
+import FlowstatePod
 import Foundation
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 import UnixSignals
 
 /// `flowstate run <topology>`: runs a topology as one pod of a scaled-out application.
 ///
 /// Every setting comes from a flag or its environment variable (flag wins); `run` never embeds
-/// a cluster.
+/// a cluster. The pod serves `/health`, `/ready`, `/metrics` and interactive queries
+/// (`/stores/<store>/<key>`) over HTTP, and announces itself on `<application-id>-pods`.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a topology as a pod against a Kafka cluster.",
         discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). Each flag has an environment variable: "
             + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
-            + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS."
+            + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS, FLOWSTATE_HTTP_PORT, "
+            + "FLOWSTATE_ADVERTISED_ADDRESS."
     )
 
     @Argument(help: "The topology to run.")
@@ -27,31 +33,55 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("unknown topology '\(topology)'; choose one of: \(TopologyCatalog.names.joined(separator: ", "))")
         }
         let config = try settings.config(defaultApplicationID: entry.defaultApplicationID)
+        let http = try settings.httpSettings()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "flowstate")
         logger.logLevel = settings.logLevel
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // A pod runs one application per unit (a saga worker: one per listener); the first one
+        // answers interactive queries and publishes the pod's address.
         let apps = try entry.makeUnits(config.applicationID).map { unit in
             var unitConfig = config
             unitConfig.applicationID = unit.applicationID
             if let threads = unit.threads, !settings.threadsGiven { unitConfig.threads = threads }
             return FlowstateApplication(topology: unit.topology, config: unitConfig, logger: logger)
         }
+        let app = apps[0]
+        let directory = PodDirectory(application: app, config: config, advertisedAddress: http.advertisedAddress, logger: logger)
+        let server = PodHTTPServer(application: app, directory: directory, metrics: PodMetrics(registry: registry),
+                                   instanceID: config.instanceID, port: http.port, logger: logger,
+                                   otherApplications: Array(apps.dropFirst()))
         logger.info("Starting pod", metadata: ["flowstate.topology": "\(topology)", "flowstate.instance": "\(config.instanceID)",
-                                               "flowstate.application": "\(config.applicationID)"])
-        // First SIGTERM/SIGINT: finish the batch, commit, close stores, leave the group.
-        // A second signal, or a shutdown longer than 30 s, stops the process at once.
+                                               "flowstate.application": "\(config.applicationID)",
+                                               "flowstate.http": "\(http.port)", "flowstate.advertised": "\(http.advertisedAddress)"])
+        // Graceful shutdown stops the services in reverse order: the application (finish the
+        // batch, commit, close stores, leave the group), then the directory (tombstone), then HTTP.
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
+            .init(service: server.makeService(), successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"),
+            .init(service: directory, successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "directory"),
+        ] + apps.map { app in
+            .init(service: app, successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "application")
+        }, logger: logger))
+        // First SIGTERM/SIGINT: graceful shutdown of the group. A second signal, or a shutdown
+        // longer than the bound, stops the process at once.
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let signalLogger = logger
+        let bound = Self.shutdownBound
         let watcher = Task {
             var received = 0
             for await signal in signals {
                 received += 1
                 if received == 1 {
                     signalLogger.info("Shutting down gracefully", metadata: ["flowstate.signal": "\(signal)"])
-                    apps.forEach { $0.triggerShutdown() }
+                    await group.triggerGracefulShutdown()
                     Task {
-                        try await Task.sleep(for: .seconds(30))
-                        signalLogger.error("Graceful shutdown took longer than 30 s; exiting")
+                        try await Task.sleep(for: bound)
+                        signalLogger.error("Graceful shutdown took longer than the bound; exiting",
+                                           metadata: ["flowstate.bound": "\(bound)"])
                         Foundation.exit(2)
                     }
                 } else {
@@ -62,20 +92,15 @@ struct RunCommand: AsyncParsableCommand {
         }
         defer { watcher.cancel() }
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for app in apps { group.addTask { try await app.run() } }
-                // One application failing stops the pod: the others shut down too.
-                do {
-                    try await group.waitForAll()
-                } catch {
-                    apps.forEach { $0.triggerShutdown() }
-                    throw error
-                }
-            }
+            try await group.run()
         } catch let error as FlowstateError where error.code == .configuration {
             throw ValidationError(error.setting.map { "--\($0): \(error.message)" } ?? error.message)
         }
     }
+
+    /// How long a graceful shutdown may take before the process exits anyway (keep it below
+    /// Kubernetes' `terminationGracePeriodSeconds`).
+    static let shutdownBound: Duration = .seconds(30)
 }
 
 /// The settings shared by every command that runs pods: flags with environment fallbacks.
@@ -94,6 +119,10 @@ struct PodSettings: ParsableArguments {
     var processingGuarantee: String?
     @Option(help: "Commit interval in milliseconds [FLOWSTATE_COMMIT_INTERVAL_MS].")
     var commitIntervalMs: String?
+    @Option(help: "Port of the pod's HTTP server: /health, /ready, /metrics, /stores [FLOWSTATE_HTTP_PORT]; default 8080.")
+    var httpPort: String?
+    @Option(help: "host:port where other pods reach this pod's HTTP server [FLOWSTATE_ADVERTISED_ADDRESS]; default <hostname>:<http-port>.")
+    var advertisedAddress: String?
     @Option(help: "A raw librdkafka property key=value (repeatable).")
     var kafkaProperty: [String] = []
     @Flag(help: "Log at debug level.")
@@ -104,6 +133,31 @@ struct PodSettings: ParsableArguments {
     /// Whether the thread count was set by flag or environment (it then wins over a
     /// listener's own concurrency).
     var threadsGiven: Bool { threads != nil || !(ProcessInfo.processInfo.environment["FLOWSTATE_THREADS"] ?? "").isEmpty }
+
+    /// The HTTP server's port and the address other pods reach it at, validated (the port must
+    /// be free).
+    func httpSettings(environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> (port: Int, advertisedAddress: String) {
+        func value(_ flag: String?, _ variable: String) -> String? {
+            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        var port = 8080
+        if let text = value(httpPort, "FLOWSTATE_HTTP_PORT") {
+            guard let number = Int(text) else { throw ValidationError("--http-port: '\(text)' is not a number") }
+            port = number
+        }
+        do {
+            try PodHTTPServer.checkPortAvailable(port)
+        } catch {
+            throw ValidationError("--http-port: \(error.message)")
+        }
+        let address = value(advertisedAddress, "FLOWSTATE_ADVERTISED_ADDRESS") ?? "\(ProcessInfo.processInfo.hostName):\(port)"
+        let parts = address.split(separator: ":")
+        guard parts.count == 2, !parts[0].isEmpty, let advertisedPort = Int(parts[1]), (1...65_535).contains(advertisedPort) else {
+            throw ValidationError("--advertised-address: '\(address)' is not host:port")
+        }
+        return (port, address)
+    }
 
     /// Resolves flags, then environment variables, into a validated configuration.
     func config(defaultApplicationID: String, environment: [String: String] = ProcessInfo.processInfo.environment)

@@ -18,7 +18,7 @@ struct PodFailoverTests {
         func pod(_ name: String) throws -> FlowstateProcess {
             try FlowstateProcess(["run", "word-count", "--bootstrap-servers", servers, "--application-id", applicationID,
                                   "--instance-id", name, "--state-dir", "\(root)/\(name)",
-                                  "--kafka-property", "session.timeout.ms=6000"])
+                                  "--kafka-property", "session.timeout.ms=6000", "--http-port", String(try ListeningSocket.freePort())])
         }
         let keys = (0..<60).map { "key-\($0)" }
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))

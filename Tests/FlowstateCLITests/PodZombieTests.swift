@@ -15,7 +15,7 @@ struct PodZombieTests {
         func pod(_ directory: String) throws -> FlowstateProcess {
             try FlowstateProcess(["run", "word-count", "--bootstrap-servers", servers, "--application-id", "zombie",
                                   "--instance-id", "pod-x", "--state-dir", "\(root)/\(directory)",
-                                  "--kafka-property", "session.timeout.ms=6000"])
+                                  "--kafka-property", "session.timeout.ms=6000", "--http-port", String(try ListeningSocket.freePort())])
         }
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
         func produce(_ range: Range<Int>) async throws {

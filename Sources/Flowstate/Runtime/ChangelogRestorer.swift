@@ -23,12 +23,19 @@ struct ChangelogRestorer {
 
     /// Restores every logged store of `task`.
     ///
-    /// - Parameter committed: The group's committed offsets of the task's source partitions.
+    /// - Parameters:
+    ///   - committed: The group's committed offsets of the task's source partitions.
+    ///   - progress: Receives the number of records applied by each batch.
+    ///   - report: Receives the changelog offsets read so far and the total to read (the total
+    ///     grows as each store's changelog is looked at).
     /// - Throws: ``FlowstateError`` `.taskCorrupted` when the changelog lost records the local
     ///   state needs (its start offset is past the checkpoint), so nothing is restored in part.
     func restore(_ task: StreamTask, committed: [KafkaTopicPartition: KafkaOffset],
-                 progress: (Int) -> Void = { _ in }) throws -> Result {
+                 progress: (Int) -> Void = { _ in },
+                 report: (_ read: Int64, _ total: Int64) -> Void = { _, _ in }) throws -> Result {
         var result = Result()
+        var read: Int64 = 0
+        var total: Int64 = 0
         result.sourceOffsets = try task.state.sourceCheckpoint(topics: task.subtopology.sourceTopics)
         for store in task.state.stores {
             guard let topic = store.changelogTopic else { continue }
@@ -45,6 +52,8 @@ struct ChangelogRestorer {
                                      + "changelog's end \(high): the changelog was recreated")
             }
             guard start < high else { continue }
+            total += high - start
+            report(read, total)
             try consumer.assign([partition: KafkaOffset(start)])
             var position = start
             var idlePolls = 0
@@ -62,6 +71,8 @@ struct ChangelogRestorer {
                     continue
                 }
                 idlePolls = 0
+                let before = position
+                defer { read += position - before; report(read, total) }
                 var batch: [(key: [UInt8], value: [UInt8]?)] = []
                 var sources = result.sourceOffsets
                 for record in records where record.topicPartition == partition {

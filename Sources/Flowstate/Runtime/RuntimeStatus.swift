@@ -1,3 +1,5 @@
+import FlowstateKafka
+import Metrics
 import Synchronization
 
 /// The lifecycle state of a ``FlowstateApplication``.
@@ -32,9 +34,22 @@ final class RuntimeStatus: Sendable {
         var commits = 0
         var aborts = 0
         var migrations = 0
+        /// Restoration of each assigned task that was restored.
+        var restoration: [TaskID: RestorationProgress] = [:]
+        /// Per thread, the next offset to process per assigned source partition, as of the last commit.
+        var positions: [Int: [KafkaTopicPartition: Int64]] = [:]
+        /// Per thread, approximate entries per store name.
+        var storeEntries: [Int: [String: Int]] = [:]
+        var lastCommitLatency: Duration?
     }
 
     private let snapshot = Mutex(Snapshot())
+    /// The engine's swift-metrics instruments.
+    let metrics: EngineMetrics
+
+    init(metrics: EngineMetrics = EngineMetrics(applicationID: "", factory: NOOPMetricsHandler.instance)) {
+        self.metrics = metrics
+    }
 
     func update(_ body: (inout Snapshot) -> Void) { snapshot.withLock { body(&$0) } }
     func read() -> Snapshot { snapshot.withLock { $0 } }

@@ -30,6 +30,9 @@ final class StreamThread: @unchecked Sendable {
     private var lastCommit = ContinuousClock.now
     private var callbackError: (any Error)?
     private var migrating = false
+    /// Interactive queries for this thread's tasks.
+    let queries = StoreQueryMailbox()
+    private var lastStoreSample: ContinuousClock.Instant?
 
     init(index: Int, topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
          partitionCounts: [String: Int], status: RuntimeStatus, logger: Logger,
@@ -97,6 +100,7 @@ final class StreamThread: @unchecked Sendable {
             }
             setState(.stopping)
             try commit()
+            queries.close()
             closeAllTasks(clean: true)
             try consumer?.close()
             producer?.close()
@@ -108,6 +112,7 @@ final class StreamThread: @unchecked Sendable {
             logger.error("Stream thread failed", metadata: ["flowstate.error": "\(failure)"])
             if transactionOpen, config.processingGuarantee == .exactlyOnce { try? producer?.abortTransaction() }
             migrating = true
+            queries.close()
             closeAllTasks(clean: false)
             try? consumer?.close()
             producer?.close()
@@ -145,11 +150,14 @@ final class StreamThread: @unchecked Sendable {
             callbackError = nil
             throw error
         }
+        var processed = 0
+        defer { status.metrics.recordProcessed(processed) }
         for record in records {
             guard let task = task(for: record.topicPartition) else { continue }
             try beginTransactionIfNeeded()
             let outcome = try task.process(record, policy: topology.processingErrorPolicy)
             status.update { $0.processedRecords += 1 }
+            processed += 1
             switch outcome {
             case .processed(let emitted):
                 for output in emitted { try producer.send(output) }
@@ -164,10 +172,49 @@ final class StreamThread: @unchecked Sendable {
                 try producer.send(DeadLetter.record(for: record, topic: config.deadLetterTopic, stage: stage,
                                                     reason: reason, task: task.id))
                 status.update { $0.deadLetteredRecords += 1 }
+                status.metrics.recordDeadLetter()
             }
         }
         try punctuateWallClock()
         if ContinuousClock.now - lastCommit >= config.commitInterval { try commit() }
+        answerQueries()
+        sampleStoreSizes()
+    }
+
+    // MARK: - Interactive queries and store sizes
+
+    /// Answers queued interactive queries from committed state.
+    private func answerQueries() {
+        for query in queries.take() {
+            guard let task = tasks[query.task], let store = task.state.stores.first(where: { $0.name == query.store }) else {
+                query.answer(.notHosted)
+                continue
+            }
+            do {
+                query.answer(.value(try store.baseGet(query.key)))
+            } catch {
+                query.answer(.failed(error))
+            }
+        }
+    }
+
+    /// Publishes approximate store sizes, at most every few seconds (counting is a scan).
+    private func sampleStoreSizes() {
+        let now = ContinuousClock.now
+        if let last = lastStoreSample, now - last < .seconds(5) { return }
+        lastStoreSample = now
+        var entries: [String: Int] = [:]
+        for task in tasks.values {
+            for store in task.state.stores { entries[store.name, default: 0] += (try? store.approximateCount()) ?? 0 }
+        }
+        status.update { $0.storeEntries[index] = entries }
+    }
+
+    /// Publishes each assigned source partition's next offset as of the last commit.
+    private func publishPositions() {
+        var positions: [KafkaTopicPartition: Int64] = [:]
+        for task in tasks.values { positions.merge(task.committedOffsets) { $1 } }
+        status.update { $0.positions[index] = positions }
     }
 
     private func task(for partition: KafkaTopicPartition) -> StreamTask? {
@@ -196,6 +243,7 @@ final class StreamThread: @unchecked Sendable {
     private func commit() throws {
         lastCommit = .now
         guard transactionOpen, let consumer, let producer else { return }
+        let started = ContinuousClock.now
         let dirty = tasks.values.filter(\.hasUncommittedWork)
         var offsets: [KafkaTopicPartition: KafkaOffset] = [:]
         for task in dirty { for (partition, offset) in task.consumedOffsets { offsets[partition] = KafkaOffset(offset) } }
@@ -216,7 +264,13 @@ final class StreamThread: @unchecked Sendable {
             if config.processingGuarantee == .atLeastOnce { throw error }
             logger.debug("Mirror offset commit failed", metadata: ["flowstate.error": "\(error)"])
         }
-        status.update { $0.commits += 1 }
+        let latency = ContinuousClock.now - started
+        status.update {
+            $0.commits += 1
+            $0.lastCommitLatency = latency
+        }
+        status.metrics.recordCommit(latency: latency)
+        publishPositions()
     }
 
     /// Aborts the transaction, drops every task's uncommitted state and rewinds its input.
@@ -228,6 +282,7 @@ final class StreamThread: @unchecked Sendable {
         for task in tasks.values { positions.merge(task.rewind()) { $1 } }
         if !positions.isEmpty { try consumer?.seek(positions) }
         status.update { $0.aborts += 1 }
+        status.metrics.recordAbort()
         lastCommit = .now
     }
 
@@ -247,8 +302,14 @@ final class StreamThread: @unchecked Sendable {
 
     private func closeAllTasks(clean: Bool) {
         for task in tasks.values { task.close(clean: clean) }
+        let closed = Array(tasks.keys)
         tasks = [:]
-        status.update { $0.assignedTasks[index] = [] }
+        status.update {
+            $0.assignedTasks[index] = []
+            $0.positions[index] = [:]
+            $0.storeEntries[index] = [:]
+            for id in closed { $0.restoration[id] = nil }
+        }
     }
 
     // MARK: - Rebalance callbacks (run inside poll, on this thread)
@@ -265,14 +326,24 @@ final class StreamThread: @unchecked Sendable {
                 let (task, restored) = try openAndRestore(id, committed: committed)
                 for partition in task.sourcePartitions {
                     let fromState = restored.sourceOffsets[partition.topic]
-                    if let offset = committed[partition], offset.isConcrete {
-                        if let fromState, fromState != offset.rawValue {
+                    let committedOffset = committed[partition].flatMap { $0.isConcrete ? $0.rawValue : nil }
+                    // Local state advances only after its transaction committed, so state ahead of the
+                    // group's offset means the broker did not store the transactional offset commit
+                    // (the embedded broker, when the mirror commit failed): resume from the state, or
+                    // its records would be counted twice.
+                    if let committedOffset, fromState.map({ $0 <= committedOffset }) ?? true {
+                        if let fromState, fromState != committedOffset {
                             logger.warning("Committed offset and restored state disagree; using the committed offset",
-                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(offset)",
+                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(committedOffset)",
                                                       "flowstate.state": "\(fromState)"])
                         }
-                        task.committedOffsets[partition] = offset.rawValue
+                        task.committedOffsets[partition] = committedOffset
                     } else if let fromState {
+                        if let committedOffset {
+                            logger.warning("Restored state is ahead of the committed offset; resuming from the state",
+                                           metadata: ["flowstate.partition": "\(partition)", "flowstate.committed": "\(committedOffset)",
+                                                      "flowstate.state": "\(fromState)"])
+                        }
                         starts[partition] = KafkaOffset(fromState)
                         task.committedOffsets[partition] = fromState
                     }
@@ -281,6 +352,8 @@ final class StreamThread: @unchecked Sendable {
                 tasks[id] = task
             }
             status.update { $0.assignedTasks[index] = tasks.keys.sorted() }
+            publishPositions()
+            lastStoreSample = nil
             setState(.running)
             return starts
         } catch {
@@ -294,8 +367,17 @@ final class StreamThread: @unchecked Sendable {
         let restorer = ChangelogRestorer(consumer: restoreConsumer!, logger: logger)
         var task = try makeTask(id)
         do {
-            let result = try restorer.restore(task, committed: committed) { count in
+            let result = try restorer.restore(task, committed: committed, progress: { count in
                 self.status.update { $0.restoredRecords += count }
+                self.status.metrics.recordRestored(count)
+            }, report: { read, total in
+                self.status.update {
+                    $0.restoration[id] = RestorationProgress(restoredRecords: read, totalRecords: total, isComplete: false)
+                }
+            })
+            status.update {
+                $0.restoration[id, default: RestorationProgress(restoredRecords: 0, totalRecords: 0, isComplete: true)]
+                    .isComplete = true
             }
             return (task, result)
         } catch let error as FlowstateError where error.code == .taskCorrupted {
@@ -342,11 +424,18 @@ final class StreamThread: @unchecked Sendable {
             callbackError = error
         }
         let revoked = Set(partitions)
+        var closed: [TaskID] = []
         for (id, task) in tasks where task.sourcePartitions.contains(where: revoked.contains) {
             task.close(clean: !lost && callbackError == nil)
             tasks[id] = nil
+            closed.append(id)
         }
-        status.update { $0.assignedTasks[index] = tasks.keys.sorted() }
+        status.update {
+            $0.assignedTasks[index] = tasks.keys.sorted()
+            for id in closed { $0.restoration[id] = nil }
+        }
+        publishPositions()
+        lastStoreSample = nil
     }
 }
 

@@ -21,6 +21,8 @@ public struct StoreDefinition: Sendable {
     let keyTypeName: String
     let valueTypeName: String
     let makeTyped: @Sendable (TaskStore) -> AnyObject
+    /// Turns interactive-query keys and values into bytes and JSON.
+    var queryCodec = StoreQueryCodec.unavailable
 }
 
 /// Factories for ``StoreDefinition``s.
@@ -47,9 +49,11 @@ public enum Stores {
                                    changelog: Bool) -> StoreDefinition {
         let keySerde: any Serde<K> = key
         let valueSerde: any Serde<V> = value
-        return StoreDefinition(name: name, kind: kind, logged: changelog, keyTypeName: typeName(K.self),
-                               valueTypeName: typeName(V.self)) { bytes in
+        var definition = StoreDefinition(name: name, kind: kind, logged: changelog, keyTypeName: typeName(K.self),
+                                         valueTypeName: typeName(V.self)) { bytes in
             KeyValueStore<K, V>(bytes: bytes, keySerde: keySerde, valueSerde: valueSerde)
         }
+        definition.queryCodec = StoreQueryCodec(keySerde: keySerde, valueSerde: valueSerde)
+        return definition
     }
 }

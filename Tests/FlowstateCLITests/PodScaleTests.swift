@@ -1,0 +1,207 @@
+import Flowstate
+import FlowstateKafka
+@testable import FlowstatePod
+import Foundation
+import Synchronization
+import Testing
+
+/// What a scale test runs and how it checks the result, so other topologies plug in.
+protocol ScaleScenario: Sendable {
+    /// The topology `flowstate run` runs.
+    var topology: String { get }
+    /// Topics the broker creates, with partition counts.
+    var topics: [String: Int] { get }
+    /// The store interactive queries read.
+    var store: String { get }
+    /// The keys whose final state is checked.
+    var keys: [String] { get }
+    /// The input records with indices in `range` (the test produces them in order).
+    func records(_ range: Range<Int>) -> [KafkaProducerRecord]
+    /// The JSON the store holds for `key` once `total` records are processed.
+    func finalValue(for key: String, total: Int) -> String
+    /// Waits until the outputs show every record in its final state; returns what is wrong, or `nil`.
+    func verifyOutputs(servers: String, total: Int, timeout: Duration) async throws -> String?
+}
+
+/// `word-count`: counts per key; the final count of each key is total / keys.
+struct WordCountScenario: ScaleScenario {
+    let topology = "word-count"
+    let topics = ["words": 4, "word-counts": 4]
+    let store = "counts"
+    let keys = (0..<60).map { "key-\($0)" }
+
+    func records(_ range: Range<Int>) -> [KafkaProducerRecord] {
+        range.map { KafkaProducerRecord(topic: "words", key: keys[$0 % keys.count], value: "\($0)") }
+    }
+
+    func finalValue(for key: String, total: Int) -> String { String(total / keys.count) }
+
+    func verifyOutputs(servers: String, total: Int, timeout: Duration) async throws -> String? {
+        let reader = try OutputReader(servers: servers)
+        let final = total / keys.count
+        let complete = try await reader.waitUntil(timeout: timeout) { counts in keys.allSatisfy { counts[$0]?.max() == final } }
+        guard complete else { return "not every key reached \(final): \(reader.counts.mapValues { $0.max() ?? 0 })" }
+        // Every input is reflected: each key's outputs are 1...final (duplicates are possible on the
+        // embedded broker, which shows records of transactions that never committed).
+        let wrong = keys.filter { Set(reader.counts[$0] ?? []) != Set(1...final) }
+        return wrong.isEmpty ? nil : "outputs of \(wrong) are not 1...\(final)"
+    }
+}
+
+/// Pods as processes on a `flowstate dev-broker` process: scale out while records flow, then in
+/// with SIGTERM and SIGKILL.
+@Suite(.serialized, .timeLimit(.minutes(6)))
+struct PodScaleTests {
+    @Test func wordCountScalesOutAndInWhileEveryRecordReachesItsFinalState() async throws {
+        try await scaleOutAndIn(WordCountScenario())
+    }
+
+    func scaleOutAndIn(_ scenario: some ScaleScenario) async throws {
+        let broker = try FlowstateProcess(["dev-broker"] + scenario.topics.sorted { $0.key < $1.key }
+            .flatMap { ["--topic", "\($0.key):\($0.value)"] })
+        let banner = try #require(broker.readLine())
+        let servers = String(banner.dropFirst("bootstrap.servers=".count))
+        defer { _ = broker.stop() }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("scale-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let applicationID = "scale"
+        var addresses: [String: String] = [:]
+        func pod(_ name: String) throws -> FlowstateProcess {
+            let port = try ListeningSocket.freePort()
+            addresses[name] = "127.0.0.1:\(port)"
+            return try FlowstateProcess(["run", scenario.topology, "--bootstrap-servers", servers,
+                                         "--application-id", applicationID, "--instance-id", name,
+                                         "--state-dir", "\(root)/\(name)", "--http-port", String(port),
+                                         "--advertised-address", "127.0.0.1:\(port)",
+                                         "--kafka-property", "session.timeout.ms=6000"])
+        }
+        // Keys are partitioned as Java clients do (murmur2), which interactive queries assume.
+        var producerConfig = KafkaProducerConfig(bootstrapServers: [servers])
+        producerConfig.additionalProperties["partitioner"] = "murmur2_random"
+        let producer = try KafkaProducer(config: producerConfig)
+        var produced = 0
+        func produce(_ count: Int) async throws {
+            for record in scenario.records(produced..<(produced + count)) { try producer.produce(record) }
+            produced += count
+            try await producer.flush()
+        }
+        let client = PodHTTPClient()
+        func waitReady(_ names: [String], timeout: Duration = .seconds(60)) async -> Bool {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                var all = true
+                for name in names where (try? await client.get(address: addresses[name]!, path: "/ready"))?.status != 200 { all = false }
+                if all { return true }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+            return false
+        }
+
+        // One pod.
+        try await produce(1_200)
+        var pods = ["pod-a": try pod("pod-a")]
+        #expect(await waitReady(["pod-a"]), "pod-a becomes ready: \(pods["pod-a"]!.errorOutput())")
+        let probe = EndpointProbe(client: client)
+        probe.watch("pod-a", addresses["pod-a"]!)
+        let probing = Task { await probe.run() }
+
+        // Two more join while records flow; then one leaves with SIGTERM and one dies with SIGKILL.
+        for batch in 0..<30 {
+            try await produce(120)
+            switch batch {
+            case 2: pods["pod-b"] = try pod("pod-b")
+            case 4: pods["pod-c"] = try pod("pod-c")
+            case 12:
+                #expect(await waitReady(["pod-a", "pod-b", "pod-c"]), "three pods ready")
+                probe.watch("pod-b", addresses["pod-b"]!)
+                probe.watch("pod-c", addresses["pod-c"]!)
+                // Any key, asked at any pod, is answered by the pod that owns it.
+                try await Task.sleep(for: .seconds(1))
+                for name in ["pod-a", "pod-b", "pod-c"] {
+                    for key in scenario.keys {
+                        let answer = try await client.get(address: addresses[name]!,
+                                                          path: InteractiveQueries.path(store: scenario.store, key: key, forwarded: false))
+                        #expect(answer.status == 200, "\(key) at \(name): \(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
+                        #expect(answer.pod != nil)
+                    }
+                }
+            case 16:
+                probe.unwatch("pod-b")
+                #expect(pods["pod-b"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-b stops cleanly")
+            case 22:
+                probe.unwatch("pod-c")
+                #expect(pods["pod-c"]!.stop(signal: SIGKILL, timeout: .seconds(5)) != 0)
+            default: break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await producer.close()
+
+        let problem = try await scenario.verifyOutputs(servers: servers, total: produced, timeout: .seconds(120))
+        #expect(problem == nil, "\(problem ?? "")")
+        #expect(await waitReady(["pod-a"]), "the survivor is ready")
+        // The survivor answers every key with its final state from its own stores.
+        let settled = ContinuousClock.now + .seconds(30)
+        var wrong: [String] = scenario.keys
+        while !wrong.isEmpty, ContinuousClock.now < settled {
+            var still: [String] = []
+            for key in wrong {
+                let answer = try? await client.get(address: addresses["pod-a"]!,
+                                                   path: InteractiveQueries.path(store: scenario.store, key: key, forwarded: false))
+                if answer?.status != 200 || answer?.pod != "pod-a"
+                    || String(decoding: answer?.body ?? [], as: UTF8.self) != scenario.finalValue(for: key, total: produced) {
+                    still.append(key)
+                }
+            }
+            wrong = still
+            if !wrong.isEmpty { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(wrong.isEmpty, "keys without their final state at pod-a: \(wrong)")
+
+        probing.cancel()
+        _ = await probing.value
+        #expect(probe.failures.isEmpty, "endpoints that did not answer: \(probe.failures.prefix(10))")
+        #expect(probe.answers > 20, "probes answered: \(probe.answers)")
+        // Lag is sampled every few seconds; after the last rebalance, the next sample covers the new partitions.
+        var metrics = ""
+        let sampled = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < sampled, !metrics.contains("flowstate_consumer_lag{") {
+            metrics = String(decoding: try await client.get(address: addresses["pod-a"]!, path: "/metrics").body, as: UTF8.self)
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(metrics.contains("flowstate_records_processed_total"))
+        #expect(pods["pod-a"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-a stops cleanly")
+        #expect(metrics.contains("flowstate_consumer_lag{"), "lag is sampled for owned partitions: \(pods["pod-a"]!.errorOutput())")
+    }
+}
+
+/// Asks `/ready` and `/metrics` of every watched pod, over and over, and records any that does
+/// not answer (a `503` from `/ready` is an answer).
+final class EndpointProbe: Sendable {
+    let client: PodHTTPClient
+    private let state = Mutex<(pods: [String: String], failures: [String], answers: Int)>(([:], [], 0))
+
+    init(client: PodHTTPClient) { self.client = client }
+
+    func watch(_ name: String, _ address: String) { state.withLock { $0.pods[name] = address } }
+    func unwatch(_ name: String) { state.withLock { $0.pods[name] = nil } }
+    var failures: [String] { state.withLock { $0.failures } }
+    var answers: Int { state.withLock { $0.answers } }
+
+    func run() async {
+        while !Task.isCancelled {
+            for (name, address) in state.withLock({ $0.pods }) {
+                for path in ["/ready", "/metrics"] {
+                    let status = (try? await client.get(address: address, path: path))?.status
+                    let answered = path == "/ready" ? (status == 200 || status == 503) : status == 200
+                    // A pod unwatched meanwhile (being stopped) may not answer.
+                    guard state.withLock({ $0.pods[name] != nil }) else { continue }
+                    state.withLock {
+                        if answered { $0.answers += 1 } else { $0.failures.append("\(name)\(path): \(status.map(String.init) ?? "no answer")") }
+                    }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(300))
+        }
+    }
+}

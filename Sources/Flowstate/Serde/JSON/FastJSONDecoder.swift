@@ -22,19 +22,19 @@ package final class FastJSONDecoder: Decoder {
 
     let reader: JSONValueReader
     /// Where the value being decoded starts.
-    private var position: Int
-    /// Members of every object and elements of every array opened so far, per container range.
-    fileprivate var entries: [Entry] = []
-    /// Per keyed container: the entry index where the next key lookup starts.
-    fileprivate var hints: [Int] = []
+    @exclusivity(unchecked) private var position: Int
+    /// Members of every object and elements of every array opened so far, per container range;
+    /// a keyed container's range is preceded by a slot holding its lookup hint.
+    @exclusivity(unchecked) fileprivate var entries: [Entry] = []
 
-    package var codingPath: [any CodingKey]
+    @exclusivity(unchecked) package var codingPath: [any CodingKey]
     package var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     private init(reader: JSONValueReader, position: Int, codingPath: [any CodingKey]) {
         self.reader = reader
         self.position = position
         self.codingPath = codingPath
+        entries.reserveCapacity(32)
     }
 
     /// Decodes a value of `type` from JSON bytes.
@@ -61,10 +61,12 @@ package final class FastJSONDecoder: Decoder {
     // MARK: - Decoder
 
     package func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        // The entry before the members holds the container's lookup hint in its `value`.
+        let slot = entries.count
+        entries.append(Entry(keyStart: 0, keyEnd: 0, keyEscaped: false, value: slot + 1))
         let range = try scanObject(at: position)
-        hints.append(range.lowerBound)
         return KeyedDecodingContainer(FastJSONKeyedDecodingContainer<Key>(
-            decoder: self, entries: range, slot: hints.count - 1, codingPath: codingPath))
+            decoder: self, entries: range, slot: slot, codingPath: codingPath))
     }
 
     package func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -288,7 +290,7 @@ package final class FastJSONDecoder: Decoder {
         if range.isEmpty { return nil }
         var name = key
         return name.withUTF8 { name -> Int? in
-            let start = hints[slot]
+            let start = entries[slot].value
             var index = start
             repeat {
                 let entry = entries[index]
@@ -299,7 +301,7 @@ package final class FastJSONDecoder: Decoder {
                 index += 1
                 if index == range.upperBound { index = range.lowerBound }
                 if matches {
-                    hints[slot] = index
+                    entries[slot] = Entry(keyStart: 0, keyEnd: 0, keyEscaped: false, value: index)
                     return entry.value
                 }
             } while index != start

@@ -31,11 +31,11 @@ package final class FastJSONEncoder: Encoder {
 
     @exclusivity(unchecked) var bytes: [UInt8] = []
     @exclusivity(unchecked) var frame: Frame
-    private var nextFrameID = 1
+    @exclusivity(unchecked) private var nextFrameID = 1
     /// Child encoders whose bytes go at `offset` when the frame containing it closes.
-    private var pending: [(offset: Int, encoder: FastJSONEncoder)] = []
+    @exclusivity(unchecked) private var pending: [(offset: Int, encoder: FastJSONEncoder)] = []
 
-    package var codingPath: [any CodingKey]
+    @exclusivity(unchecked) package var codingPath: [any CodingKey]
     package var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     private init(codingPath: [any CodingKey]) {

@@ -124,7 +124,9 @@ def main():
         use_changelog_topics=True,
         auto_create_topics=True,
         loglevel="WARNING",
-        consumer_extra_config={"queued.min.messages": 1000000},
+        # As for every system in the comparison: a large local queue (the mock pauses fetching when
+        # it fills) and short fetch waits (each of the 7 hops of a statement waits for a fetch).
+        consumer_extra_config={"queued.min.messages": 1000000, "fetch.wait.max.ms": 10},
         # murmur2 as Kafka (and Flowstate and the load driver): records stay on the partition of their key.
         producer_extra_config={"linger.ms": 5, "compression.type": "lz4", "partitioner": "murmur2_random"},
     )

@@ -107,7 +107,7 @@ run_one() {
 
 # --- Systems --------------------------------------------------------------------------------
 flowstate_available=no
-if "$flowstate_bench" statement --help > /dev/null 2>&1; then flowstate_available=yes; fi
+if "$flowstate_bench" --help 2>/dev/null | grep -qE '^[[:space:]]+statement([[:space:]]|$)'; then flowstate_available=yes; fi
 
 for system in $systems; do
     case "$system" in

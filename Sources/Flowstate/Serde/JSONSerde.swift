@@ -1,32 +1,28 @@
-import Foundation
-
 /// A serde for `Codable` values as JSON, the format at every topic boundary.
 ///
-/// Output is Foundation's default (unsorted keys, no whitespace) except that dates are
-/// ISO-8601 strings (`2024-05-01T12:00:00Z`) in both directions, so services in other
-/// languages can read and write the same records.
+/// Standard JSON (RFC 8259) as Foundation's `JSONEncoder`/`JSONDecoder` write and read it
+/// (unsorted keys in the order the value encodes them, no whitespace), except that dates are
+/// ISO-8601 strings (`2024-05-01T12:00:00Z`) in both directions and `/` is not escaped, so
+/// services in other languages can read and write the same records. `Data` is Base64, `URL` a
+/// string, `Decimal` a number.
+///
+/// Encoding and decoding run on Flowstate's own coders (`FastJSONEncoder`,
+/// `FastJSONDecoder`): they write bytes directly and read values in place, several times
+/// faster than Foundation's coders, which build an intermediate tree (see
+/// `benchmarks/RESULTS.md`).
 ///
 /// - Note: Dates are written with whole-second precision (`2024-05-01T12:00:00Z`, sub-second
 ///   parts dropped); reading accepts fractional seconds and UTC offsets as other services
 ///   write them. Keep sub-second timestamps that must round-trip in a numeric field. JSON
 ///   has no representation for `Double.nan` or the infinities: serializing them throws
-///   ``FlowstateError/Code/serialization``.
-/// - Important: One encoder and one decoder are created per serde and shared by every
-///   call; Foundation's `JSONEncoder`/`JSONDecoder` are safe to use concurrently (their
-///   options sit behind a lock and each call encodes with its own state).
+///   ``FlowstateError/Code/serialization``. Malformed input (bad syntax, invalid UTF-8,
+///   nesting deeper than 512 levels) throws ``FlowstateError/Code/deserialization`` naming
+///   the byte offset.
+/// - Important: The serde holds no mutable state; every call encodes or decodes with coders
+///   of its own, so one serde is safe to use from many threads at once.
 public struct JSONSerde<Value: Codable>: Serde {
-    private let encoder: JSONEncoder
-    private let decoder: JSONDecoder
-
     /// Creates a JSON serde for `Value`.
-    public init() {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        self.encoder = encoder
-        self.decoder = decoder
-    }
+    public init() {}
 
     /// Encodes a value as JSON.
     ///
@@ -36,7 +32,7 @@ public struct JSONSerde<Value: Codable>: Serde {
     ///   the type and the coding path, e.g. for a non-finite `Double`.
     public func serialize(_ value: Value) throws(FlowstateError) -> [UInt8] {
         do {
-            return Array(try encoder.encode(value))
+            return try FastJSONEncoder.encode(value)
         } catch {
             throw FlowstateError(
                 .serialization, "Cannot encode \(Value.self) as JSON: \(CodingErrorText.describe(error))",
@@ -53,7 +49,7 @@ public struct JSONSerde<Value: Codable>: Serde {
     ///   malformed JSON).
     public func deserialize(_ bytes: [UInt8]) throws(FlowstateError) -> Value {
         do {
-            return try decoder.decode(Value.self, from: Data(bytes))
+            return try FastJSONDecoder.decode(Value.self, from: bytes)
         } catch {
             throw FlowstateError(
                 .deserialization, "Cannot decode \(Value.self) from JSON: \(CodingErrorText.describe(error))",

@@ -8,7 +8,7 @@ struct FlowstateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowstate-bench",
         abstract: "Measure raw Kafka produce/consume and RocksDB put/get throughput.",
-        subcommands: [KafkaCommand.self, RocksDBCommand.self, EngineCommand.self]
+        subcommands: [KafkaCommand.self, RocksDBCommand.self, EngineCommand.self, JSONCommand.self]
     )
 }
 

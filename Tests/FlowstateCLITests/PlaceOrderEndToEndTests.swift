@@ -53,10 +53,10 @@ struct PlaceOrderEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         let common = ["--bootstrap-servers", servers, "--kafka-property", "session.timeout.ms=6000"]
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        let orchestratorPod = try FlowstateProcess(["run", "place-order", "--instance-id", "orchestrator-0", "--http-port", "\(try freePort())",
+        let orchestratorPod = try FlowstateProcess(["run", "place-order", "--instance-id", "orchestrator-0", "--http-port", "\(try ListeningSocket.freePort())",
                                                     "--state-dir", "\(root)/orchestrator"] + common,
                                                    logFile: "\(root)/orchestrator.log")
-        let workerPod = try FlowstateProcess(["run", "place-order-worker", "--instance-id", "worker-0", "--http-port", "\(try freePort())",
+        let workerPod = try FlowstateProcess(["run", "place-order-worker", "--instance-id", "worker-0", "--http-port", "\(try ListeningSocket.freePort())",
                                               "--state-dir", "\(root)/worker"] + common, logFile: "\(root)/worker.log")
 
         let count = 1_000

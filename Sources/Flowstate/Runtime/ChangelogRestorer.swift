@@ -10,6 +10,8 @@ import Logging
 struct ChangelogRestorer {
     let consumer: any StreamConsumer
     let logger: Logger
+    /// Consulted after each restored batch; `nil` in production.
+    var faults: (any FaultInjector)? = nil
 
     /// What restoration found.
     struct Result {
@@ -81,6 +83,7 @@ struct ChangelogRestorer {
                 result.sourceOffsets = sources
                 result.restoredRecords += batch.count
                 progress(batch.count)
+                try faults?.reach(.duringRestoration)
             }
         }
         if result.restoredRecords > 0 || result.skippedRecords > 0 {

@@ -1,7 +1,7 @@
 /// Kafka's default partitioner, bit for bit as the Java client computes it
 /// (`Utils.toPositive(Utils.murmur2(keyBytes)) % numPartitions`).
-enum KafkaPartitioner {
-    static func partition(forKey key: [UInt8], partitionCount: Int32) -> Int32 {
+package enum KafkaPartitioner {
+    package static func partition(forKey key: [UInt8], partitionCount: Int32) -> Int32 {
         Int32(bitPattern: murmur2(key) & 0x7fff_ffff) % partitionCount
     }
 

@@ -49,6 +49,10 @@ struct ChangelogRestorer {
             guard start < high else { continue }
             try consumer.assign([partition: KafkaOffset(start)])
             var position = start
+            // The checkpoint never passes a skipped record: if the committed offsets we were given
+            // were stale (a zombie restoring after its session expired), a later restoration
+            // must see that record again rather than lose a committed write.
+            var firstSkipped: Int64?
             var idlePolls = 0
             while position < high {
                 let records = try consumer.poll(maxRecords: 5_000, timeout: .milliseconds(200))
@@ -73,13 +77,15 @@ struct ChangelogRestorer {
                         if let committedOffset = committed[sourcePartition], committedOffset.isConcrete,
                            source.offset >= committedOffset.rawValue {
                             result.skippedRecords += 1
+                            firstSkipped = firstSkipped ?? record.offset
                             continue
                         }
                         sources[source.topic] = max(sources[source.topic] ?? 0, source.offset + 1)
                     }
                     batch.append((record.key ?? [], record.value))
                 }
-                try task.state.applyRestored(store: store, records: batch, nextOffset: position, sourceOffsets: sources)
+                try task.state.applyRestored(store: store, records: batch, nextOffset: firstSkipped ?? position,
+                                             sourceOffsets: sources)
                 result.sourceOffsets = sources
                 result.restoredRecords += batch.count
                 progress(batch.count)

@@ -20,7 +20,9 @@ package final class StreamThreadDriver {
     ///   - monotonicClock: Time for the commit interval.
     ///   - faults: Consulted at every ``FaultPoint``.
     package init(topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
-                 partitionCounts: [String: Int], logger: Logger, wallClock: @escaping @Sendable () -> Int64,
+                 partitionCounts: [String: Int],
+                 logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() }),
+                 wallClock: @escaping @Sendable () -> Int64,
                  monotonicClock: @escaping @Sendable () -> Duration, faults: (any FaultInjector)?) {
         thread = StreamThread(index: 0, topology: topology, config: config, clients: clients,
                               partitionCounts: partitionCounts, status: status, logger: logger, wallClock: wallClock,
@@ -78,7 +80,8 @@ package final class StreamThreadDriver {
     /// - Throws: What restoration throws.
     package static func restoreFromChangelog(_ id: TaskID, topology: Topology, config: FlowstateConfig,
                                              partitionCounts: [String: Int], consumer: any StreamConsumer,
-                                             logger: Logger) throws -> [String: StoreSnapshot] {
+                                             logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() }))
+        throws -> [String: StoreSnapshot] {
         let subtopology = topology.subtopologies[id.subtopology]
         let task = try StreamTask(id: id, topology: topology, subtopology: subtopology, applicationID: config.applicationID,
                                   stateDirectory: config.applicationStateDirectory, wallClock: { 0 },

@@ -72,6 +72,18 @@ final class SimulatedConsumer: StreamConsumer {
 
     func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
         try ensureUsable()
+        // read_committed consumers ask for stable offsets (KIP-447): while a transaction holds
+        // offsets for these partitions the broker answers UNSTABLE_OFFSET_COMMIT and librdkafka
+        // retries, up to the call's timeout (10 s).
+        var waited: Int64 = 0
+        while kafka.hasPendingOffsets(group: groupID, partitions: partitions) {
+            guard waited < 10_000 else {
+                throw KafkaError(.timedOut, "committed offsets of \(groupID) stayed unstable for 10 s (a transaction holds them)")
+            }
+            kafka.advance(by: 100)
+            waited += 100
+            try ensureUsable()
+        }
         let committed = kafka.committedOffsets(group: groupID)
         return Dictionary(uniqueKeysWithValues: partitions.map { ($0, committed[$0].map { KafkaOffset($0) } ?? .invalid) })
     }

@@ -21,6 +21,8 @@ struct OpenTransaction {
     var offsets: [KafkaTopicPartition: Int64] = [:]
     var groupID: String?
     var startedAt: Int64
+    /// Simulated time of the last record or offsets added.
+    var lastWriteAt: Int64 = 0
 }
 
 /// The transaction coordinator and idempotent appends.
@@ -46,11 +48,11 @@ extension SimulatedKafka {
         return (state.producerID, state.epoch)
     }
 
-    /// Appends a record, dropping a retried duplicate (same producer, partition and sequence).
-    func append(_ record: KafkaProducerRecord, to partition: KafkaTopicPartition, producerID: Int64, sequence: Int,
-                transaction: Int?) throws(KafkaError) -> Int64 {
+    /// Appends a record, dropping a retried duplicate (same producer id, epoch, partition and sequence).
+    func append(_ record: KafkaProducerRecord, to partition: KafkaTopicPartition, producerID: Int64, epoch: Int,
+                sequence: Int, transaction: Int?) throws(KafkaError) -> Int64 {
         let log = try log(partition)
-        let key = ProducerPartition(producerID: producerID, partition: partition)
+        let key = ProducerPartition(producerID: producerID, epoch: epoch, partition: partition)
         if let last = sequences[key], sequence <= last.sequence { return last.offset }
         let offset = log.append(key: record.key, value: record.value, headers: record.headers,
                                 timestamp: record.timestamp ?? clock.wallClock, transaction: transaction)
@@ -66,9 +68,11 @@ extension SimulatedKafka {
         var state = try current(transactionalID, epoch: epoch)
         var open = state.open ?? startTransaction()
         open.partitions.insert(partition)
+        open.lastWriteAt = clock.now
         state.open = open
         transactionalProducers[transactionalID] = state
-        return try append(record, to: partition, producerID: state.producerID, sequence: sequence, transaction: open.serial)
+        return try append(record, to: partition, producerID: state.producerID, epoch: epoch, sequence: sequence,
+                          transaction: open.serial)
     }
 
     /// `TxnOffsetCommit`: offsets the group gets if the transaction commits. The group checks
@@ -83,6 +87,7 @@ extension SimulatedKafka {
         try group.checkMember(metadata.memberID, generation: metadata.generation)
         var open = state.open ?? startTransaction()
         open.groupID = metadata.groupID
+        open.lastWriteAt = clock.now
         for (partition, offset) in offsets { open.offsets[partition] = offset.rawValue }
         state.open = open
         transactionalProducers[transactionalID] = state
@@ -97,7 +102,15 @@ extension SimulatedKafka {
         writeMarkers(open, outcome: commit ? .committed : .aborted)
         state.open = nil
         transactionalProducers[transactionalID] = state
-        if commit { recordCommit(transactionalID: transactionalID, epoch: epoch) }
+        if commit { recordCommit(transactionalID: transactionalID, epoch: epoch, lastWriteAt: open.lastWriteAt) }
+    }
+
+    /// Whether an open transaction holds offsets of `partitions` for `group`.
+    func hasPendingOffsets(group: String, partitions: [KafkaTopicPartition]) -> Bool {
+        transactionalProducers.values.contains { state in
+            guard let open = state.open, open.groupID == group else { return false }
+            return partitions.contains { open.offsets[$0] != nil }
+        }
     }
 
     /// Aborts transactions open longer than the transaction timeout and fences their producers.

@@ -31,7 +31,7 @@ package final class SimulatedKafka: @unchecked Sendable {
     var transactionOutcomes: [Int: TransactionOutcome] = [:]
     var nextTransaction = 0
     var nextProducerID: Int64 = 1000
-    /// Last sequence number per (producer id, partition), for idempotent deduplication.
+    /// Last sequence number per (producer id, epoch, partition), for idempotent deduplication.
     var sequences: [ProducerPartition: (sequence: Int, offset: Int64)] = [:]
     /// Every transaction commit accepted, in order (for the zombie property).
     package private(set) var commitLog: [CommittedTransaction] = []
@@ -44,6 +44,8 @@ package final class SimulatedKafka: @unchecked Sendable {
         package var epoch: Int
         /// Simulated time of the commit.
         package var time: Int64
+        /// Simulated time the transaction last gained a record or offsets.
+        package var lastWriteAt: Int64
     }
 
     /// Creates an empty cluster.
@@ -88,10 +90,13 @@ package final class SimulatedKafka: @unchecked Sendable {
         return partitions.flatMap { $0.readCommitted(from: 0, limit: .max, isCommitted: isCommitted).0 }
     }
 
-    /// Committed records of one partition from offset 0 up to (not including) `end`.
-    package func readCommitted(_ partition: KafkaTopicPartition, until end: Int64) -> [KafkaConsumerRecord] {
+    /// Records of committed transactions (and non-transactional ones) of one partition below
+    /// `end`, whether or not a still-open transaction holds the last stable offset before them.
+    package func committedRecords(_ partition: KafkaTopicPartition, until end: Int64) -> [KafkaConsumerRecord] {
         guard let log = try? log(partition) else { return [] }
-        return log.readCommitted(from: 0, limit: .max, isCommitted: isCommitted).0.filter { $0.offset < end }
+        return log.entries.prefix { $0.offset < end }.compactMap { entry in
+            entry.transaction.map(isCommitted) ?? true ? entry.record : nil
+        }
     }
 
     /// (log start, last stable offset, log end) of a partition.
@@ -141,14 +146,16 @@ package final class SimulatedKafka: @unchecked Sendable {
         return group
     }
 
-    func recordCommit(transactionalID: String, epoch: Int) {
-        commitLog.append(CommittedTransaction(transactionalID: transactionalID, epoch: epoch, time: clock.now))
+    func recordCommit(transactionalID: String, epoch: Int, lastWriteAt: Int64) {
+        commitLog.append(CommittedTransaction(transactionalID: transactionalID, epoch: epoch, time: clock.now,
+                                              lastWriteAt: lastWriteAt))
     }
 }
 
-/// A producer id and a partition (idempotence bookkeeping).
+/// A producer id and epoch, and a partition (idempotence bookkeeping: sequences restart with each epoch).
 struct ProducerPartition: Hashable {
     var producerID: Int64
+    var epoch: Int
     var partition: KafkaTopicPartition
 }
 

@@ -83,7 +83,7 @@ final class SimulatedProducer: StreamProducer {
             return try kafka.appendTransactional(record, to: partition, transactionalID: transactionalID, epoch: epoch,
                                                  sequence: sequence)
         }
-        return try kafka.append(record, to: partition, producerID: producerID, sequence: sequence, transaction: nil)
+        return try kafka.append(record, to: partition, producerID: producerID, epoch: epoch, sequence: sequence, transaction: nil)
     }
 
     func sendOffsetsToTransaction(_ offsets: [KafkaTopicPartition: KafkaOffset], groupMetadata: StreamGroupMetadata) throws {

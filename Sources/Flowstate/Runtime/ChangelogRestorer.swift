@@ -37,7 +37,10 @@ struct ChangelogRestorer {
             let partition = KafkaTopicPartition(topic: topic, partition: task.id.partition)
             let checkpoint = task.state.isPersistent(store) ? try task.state.changelogCheckpoint(topic) : nil
             let start = checkpoint ?? 0
-            let (low, high) = try consumer.watermarks(of: partition)
+            // Restore to the log end, not the last stable offset: committed transactions may
+            // follow one still open (a crashed or paused producer's); wait for it to end.
+            let low = try consumer.watermarks(of: partition).low
+            let high = try consumer.logEndOffset(of: partition)
             if low > start {
                 throw FlowstateError(.taskCorrupted, "changelog \(partition) starts at offset \(low) but task \(task.id) "
                                      + "needs it from \(start): state was lost (retention or the broker's size limit)")
@@ -62,7 +65,8 @@ struct ChangelogRestorer {
                     if let reached = try consumer.position([partition])[partition], reached.isConcrete {
                         position = max(position, reached.rawValue)
                     }
-                    if idlePolls > 150 {
+                    // 400 × 200 ms outlasts the producers' transaction timeout (60 s).
+                    if idlePolls > 400 {
                         throw FlowstateError(.taskCorrupted, "restoring \(partition) stalled at \(position) of \(high)")
                     }
                     continue

@@ -107,6 +107,11 @@ final class SimulatedConsumer: StreamConsumer {
         return (log.startOffset, log.lastStableOffset)
     }
 
+    func logEndOffset(of partition: KafkaTopicPartition) throws -> Int64 {
+        try ensureUsable()
+        return try kafka.log(partition).endOffset
+    }
+
     func groupMetadata() throws -> StreamGroupMetadata {
         try ensureUsable()
         return StreamGroupMetadata(kafka: nil, groupID: groupID, generation: generation, memberID: memberID ?? "")

@@ -119,8 +119,9 @@ final class SimulationRun {
             do {
                 try instances[number].stop()
             } catch {
-                record(failure: error, of: instances[number])
+                handle(error, of: instances[number])
             }
+            try raisePending()
         case .compact:
             kafka.compactAll()
             statistics.compactions += 1

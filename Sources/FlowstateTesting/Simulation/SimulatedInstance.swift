@@ -1,6 +1,4 @@
 import Flowstate
-import Foundation
-import Logging
 
 /// One application instance (pod) of a simulation: a process, its state directory (RocksDB
 /// included), its clients and its driven stream thread.
@@ -54,7 +52,6 @@ final class SimulatedInstance {
         let driver = StreamThreadDriver(
             topology: topology, config: config(scenario, sessionTimeout: kafka.sessionTimeout),
             clients: SimulatedClients(kafka: kafka, process: process), partitionCounts: partitionCounts,
-            logger: ProcessInfo.processInfo.environment["SIM_DEBUG"] != nil ? { () -> Logger in var l = Logger(label: "pod-\(number)"); l.logLevel = .debug; l[metadataKey: "t"] = "\(clock.now)"; return l }() : Logger(label: "x", factory: { _ in SwiftLogNoOpLogHandler() }),
             wallClock: { clock.wallClock }, monotonicClock: { .milliseconds(clock.now) }, faults: faults)
         self.driver = driver
         status = .running

@@ -184,6 +184,8 @@ final class SimulationRun {
         guard pausedInstance == nil else { return }
         pausedInstance = number
         let instance = instances[number]
+        let (groupInstanceID, transactionalID) = instance.threadIDs(applicationID: scenario.applicationID)
+        let wasMember = isMember(groupInstanceID)
         instance.process.status = .paused
         let start = clock.now
         events.append("instance \(number) paused for \(milliseconds) ms")
@@ -202,12 +204,15 @@ final class SimulationRun {
         }
         instance.process.status = .running
         pausedInstance = nil
-        let (groupInstanceID, transactionalID) = instance.threadIDs(applicationID: scenario.applicationID)
-        if !kafka.group(scenario.applicationID).members.values.contains(where: { $0.instanceID == groupInstanceID }) {
+        if wasMember, !isMember(groupInstanceID) {
             statistics.zombies += 1
             events.append("instance \(number) woke up as a zombie")
             zombieWatch = (number, transactionalID, start, kafka.commitLog.count)
         }
+    }
+
+    private func isMember(_ groupInstanceID: String) -> Bool {
+        kafka.group(scenario.applicationID).members.values.contains { $0.instanceID == groupInstanceID }
     }
 
     // MARK: - Checks after every turn
@@ -238,7 +243,7 @@ final class SimulationRun {
                 if expected != store.entries {
                     throw SimulationViolation(.noUncommittedState, "instance \(instance.number) task \(id) store \(name): "
                                               + "RocksDB differs from the committed changelog records below its checkpoint \(checkpoint): "
-                                              + difference(expected: expected, actual: store.entries) + debugLog(KafkaTopicPartition(topic: topic, partition: id.partition)))
+                                              + difference(expected: expected, actual: store.entries))
                 }
             }
         }
@@ -338,14 +343,6 @@ final class SimulationRun {
     }
 
     // MARK: - Helpers
-
-    private func debugLog(_ partition: KafkaTopicPartition) -> String {
-        guard let log = try? kafka.log(partition) else { return "" }
-        return "\n" + log.entries.map { entry in
-            let outcome = entry.transaction.map { "\(kafka.transactionOutcomes[$0]!)" } ?? "-"
-            return "  \(entry.offset) \(entry.record.map { text($0.key) } ?? "MARKER") t\(entry.transaction ?? -1) \(outcome)"
-        }.joined(separator: "\n")
-    }
 
     private func fold(_ records: [KafkaConsumerRecord]) -> [[UInt8]: [UInt8]] {
         var state: [[UInt8]: [UInt8]] = [:]

@@ -67,6 +67,7 @@ let package = Package(
             dependencies: [
                 "FlowstateKafka",
                 "Flowstate",
+                "FlowstateTesting",
                 "WordCount",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -6,6 +6,6 @@ struct FlowstateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowstate",
         abstract: "Kafka-native stream processing for Swift: state machines and sagas with exactly-once state.",
-        subcommands: [DemoCommand.self, DevBrokerCommand.self, RunCommand.self]
+        subcommands: [DemoCommand.self, DevBrokerCommand.self, RunCommand.self, SimulateCommand.self]
     )
 }

@@ -76,6 +76,11 @@ struct SimulateCommand: ParsableCommand {
         Foundation.exit(1)
     }
 
+    private func failures(_ total: SimulationStatistics) -> String {
+        let distinct = Dictionary(grouping: total.failures, by: { $0 }).sorted { $0.key < $1.key }
+        return distinct.prefix(8).map { "\n    \($0.value.count)× \($0.key)" }.joined()
+    }
+
     private func summary(_ outcomes: [SimulationOutcome], elapsed: Duration) -> String {
         var total = SimulationStatistics()
         outcomes.forEach { total.add($0.statistics) }
@@ -88,7 +93,7 @@ struct SimulateCommand: ParsableCommand {
               crashes \(total.crashes.values.reduce(0, +)): \(crashes)
               pauses \(total.pauses.values.reduce(0, +)) (zombies \(total.zombies)): \(pauses)
               restarts \(total.restarts) on old state, \(total.freshRestarts) on fresh state; graceful stops \(total.stops); compactions \(total.compactions)
-              unhandled runtime errors (instance restarted): \(total.failures.count)
+              unhandled runtime errors (instance restarted): \(total.failures.count)\(failures(total))
             """
     }
 }

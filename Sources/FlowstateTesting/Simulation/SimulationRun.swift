@@ -122,6 +122,7 @@ final class SimulationRun {
                 handle(error, of: instances[number])
             }
             try raisePending()
+            try checkZombie(instances[number])
         case .compact:
             kafka.compactAll()
             statistics.compactions += 1
@@ -134,6 +135,7 @@ final class SimulationRun {
     }
 
     private func start(_ instance: SimulatedInstance, freshState: Bool) throws {
+        if zombieWatch?.instance == instance.number { zombieWatch = nil }  // that incarnation is gone
         do {
             try instance.start(scenario, topology: topology, kafka: kafka, partitionCounts: partitionCounts, root: root,
                                freshState: freshState)
@@ -155,6 +157,7 @@ final class SimulationRun {
         try raisePending()
         try checkZombie(instance)
         if instance.status == .running { try checkLocalState(instance) }
+        if instance.status != .running, zombieWatch?.instance == instance.number { zombieWatch = nil }
     }
 
     private func handle(_ error: any Error, of instance: SimulatedInstance) {

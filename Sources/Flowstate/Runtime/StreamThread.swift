@@ -113,7 +113,12 @@ final class StreamThread: @unchecked Sendable {
         do {
             try runOnce()
         } catch let error as KafkaError where error.code == .transactionAbortable {
-            try abortAndRewind(error)
+            do {
+                try abortAndRewind(error)
+            } catch let abortError as KafkaError where abortError.code == .fenced {
+                // Fenced while aborting (a successor took our transactional id): rejoin.
+                try migrate(abortError)
+            }
         } catch let error as KafkaError where error.code == .fenced {
             try migrate(error)
         }
@@ -122,7 +127,15 @@ final class StreamThread: @unchecked Sendable {
     /// Graceful stop: commits, closes the tasks and the clients.
     func finish() throws {
         setState(.stopping)
-        try commit()
+        do {
+            try commit()
+        } catch let error as KafkaError where error.code == .fenced || error.code == .transactionAbortable {
+            // Fenced or failed transaction: nothing of it counts; stop without committing.
+            logger.warning("Final commit failed; stopping without it", metadata: ["flowstate.error": "\(error)"])
+            if error.code == .transactionAbortable { try? producer?.abortTransaction() }
+            transactionOpen = false
+            closeAllTasks(clean: false)
+        }
         closeAllTasks(clean: true)
         try consumer?.close()
         producer?.close()

@@ -34,6 +34,14 @@ import Testing
         expectHolds(seed)
     }
 
+    /// Seed 127: a zombie stopped gracefully found its final commit fenced and failed its
+    /// thread; it now stops without committing.
+    @Test func aFencedZombieStopsGracefullyWithoutFailing() {
+        let outcome = Simulation.run(seed: 127, scenario: CountingScenario())
+        #expect(outcome.violation == nil)
+        #expect(outcome.statistics.failures.isEmpty, "\(outcome.statistics.failures)")
+    }
+
     @Test func aRunIsReproducibleFromItsSeed() {
         let first = Simulation.run(seed: 4242, scenario: CountingScenario())
         let second = Simulation.run(seed: 4242, scenario: CountingScenario())

@@ -95,6 +95,7 @@ let package = Package(
                 "Flowstate",
                 "Saga",
                 "FlowstatePod",
+                "FlowstateTesting",
                 "WordCount",
                 "StatementLifecycle",
                 "PlaceOrder",

@@ -233,46 +233,9 @@ public final class FlowstateApplication: Service, Sendable {
 
     /// Checks source and sink topics and creates internal topics; returns partition counts.
     private func prepareTopics() async throws -> [String: Int] {
-        let clients = clients
-        let topology = topology
-        let config = config
+        let (clients, topology, config) = (clients, topology, config)
         return try await Task.detached {
-            let admin = try clients.makeAdmin()
-            let wanted = topology.sourceTopics + topology.sinkTopics
-            var counts = try admin.partitionCounts(of: wanted)
-            for topic in topology.sourceTopics where counts[topic] == nil {
-                throw FlowstateError(.configuration, "source topic \(topic) does not exist; create it before starting",
-                                     setting: "topology")
-            }
-            do {
-                try topology.validateCoPartitioning(partitionCounts: counts, requireAll: true)
-            } catch let error as TopologyError {
-                throw FlowstateError(.configuration, error.message, setting: "topology")
-            }
-            var internalTopics: [KafkaNewTopic] = [KafkaNewTopic(name: config.deadLetterTopic, partitions: 1)]
-            for subtopology in topology.subtopologies {
-                let partitions = subtopology.sourceTopics.compactMap { counts[$0] }.max() ?? 1
-                for store in subtopology.stores {
-                    guard let definition = topology.store(named: store), definition.logged else { continue }
-                    internalTopics.append(KafkaNewTopic(
-                        name: Topology.changelogTopic(applicationID: config.applicationID, store: store),
-                        partitions: partitions, configs: ["cleanup.policy": "compact"]))
-                }
-            }
-            let existing = try admin.partitionCounts(of: internalTopics.map(\.name))
-            for topic in internalTopics {
-                if let count = existing[topic.name], topic.name != config.deadLetterTopic, count != topic.partitions {
-                    throw FlowstateError(.configuration, "changelog \(topic.name) has \(count) partitions, expected "
-                                         + "\(topic.partitions) (the source partition count)", setting: "topology")
-                }
-            }
-            try admin.createTopics(internalTopics.filter { existing[$0.name] == nil })
-            counts.merge(try admin.partitionCounts(of: internalTopics.map(\.name))) { $1 }
-            for topic in topology.sinkTopics where counts[topic] == nil {
-                throw FlowstateError(.configuration, "output topic \(topic) does not exist; create it before starting",
-                                     setting: "topology")
-            }
-            return counts
+            try TopicPreparation.prepare(topology: topology, config: config, clients: clients)
         }.value
     }
 }

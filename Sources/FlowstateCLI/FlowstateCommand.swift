@@ -7,6 +7,6 @@ struct FlowstateCommand: AsyncParsableCommand {
         commandName: "flowstate",
         abstract: "Kafka-native stream processing for Swift: state machines and sagas with exactly-once state.",
         subcommands: [DemoCommand.self, DevBrokerCommand.self, RunCommand.self, DescribeCommand.self, SagaCommands.self,
-                      StatementCommands.self]
+                      StatementCommands.self, SimulateCommand.self]
     )
 }

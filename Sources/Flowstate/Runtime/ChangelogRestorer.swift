@@ -10,6 +10,8 @@ import Logging
 struct ChangelogRestorer {
     let consumer: any StreamConsumer
     let logger: Logger
+    /// Consulted after each restored batch; `nil` in production.
+    var faults: (any FaultInjector)? = nil
 
     /// What restoration found.
     struct Result {
@@ -42,7 +44,10 @@ struct ChangelogRestorer {
             let partition = KafkaTopicPartition(topic: topic, partition: task.id.partition)
             let checkpoint = task.state.isPersistent(store) ? try task.state.changelogCheckpoint(topic) : nil
             let start = checkpoint ?? 0
-            let (low, high) = try consumer.watermarks(of: partition)
+            // Restore to the log end, not the last stable offset: committed transactions may
+            // follow one still open (a crashed or paused producer's); wait for it to end.
+            let low = try consumer.watermarks(of: partition).low
+            let high = try consumer.logEndOffset(of: partition)
             if low > start {
                 throw FlowstateError(.taskCorrupted, "changelog \(partition) starts at offset \(low) but task \(task.id) "
                                      + "needs it from \(start): state was lost (retention or the broker's size limit)")
@@ -56,6 +61,10 @@ struct ChangelogRestorer {
             report(read, total)
             try consumer.assign([partition: KafkaOffset(start)])
             var position = start
+            // The checkpoint never passes a skipped record: if the committed offsets we were given
+            // were stale (a zombie restoring after its session expired), a later restoration
+            // must see that record again rather than lose a committed write.
+            var firstSkipped: Int64?
             var idlePolls = 0
             while position < high {
                 let records = try consumer.poll(maxRecords: 5_000, timeout: .milliseconds(200))
@@ -65,7 +74,8 @@ struct ChangelogRestorer {
                     if let reached = try consumer.position([partition])[partition], reached.isConcrete {
                         position = max(position, reached.rawValue)
                     }
-                    if idlePolls > 150 {
+                    // 400 × 200 ms outlasts the producers' transaction timeout (60 s).
+                    if idlePolls > 400 {
                         throw FlowstateError(.taskCorrupted, "restoring \(partition) stalled at \(position) of \(high)")
                     }
                     continue
@@ -82,16 +92,19 @@ struct ChangelogRestorer {
                         if let committedOffset = committed[sourcePartition], committedOffset.isConcrete,
                            source.offset >= committedOffset.rawValue {
                             result.skippedRecords += 1
+                            firstSkipped = firstSkipped ?? record.offset
                             continue
                         }
                         sources[source.topic] = max(sources[source.topic] ?? 0, source.offset + 1)
                     }
                     batch.append((record.key ?? [], record.value))
                 }
-                try task.state.applyRestored(store: store, records: batch, nextOffset: position, sourceOffsets: sources)
+                try task.state.applyRestored(store: store, records: batch, nextOffset: firstSkipped ?? position,
+                                             sourceOffsets: sources)
                 result.sourceOffsets = sources
                 result.restoredRecords += batch.count
                 progress(batch.count)
+                try faults?.reach(.duringRestoration)
             }
         }
         if result.restoredRecords > 0 || result.skippedRecords > 0 {

@@ -10,7 +10,11 @@ package protocol StreamConsumer: AnyObject {
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
     func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
     func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    /// The first offset held and, for a read_committed consumer, the last stable offset.
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64)
+    /// The log end offset (high watermark), past any open transaction: records of committed
+    /// transactions may lie between the last stable offset and it.
+    func logEndOffset(of partition: KafkaTopicPartition) throws -> Int64
     func groupMetadata() throws -> StreamGroupMetadata
     func close() throws
 }

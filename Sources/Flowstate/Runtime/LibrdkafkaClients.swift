@@ -23,7 +23,13 @@ struct LibrdkafkaClients: KafkaClientSupplier {
         var config = KafkaConsumerConfig(bootstrapServers: bootstrapServers, groupID: "\(clientID)-restore")
         config.clientID = clientID
         config.additionalProperties = properties
-        return LibrdkafkaConsumer(try KafkaConsumer(config: config, logger: logger))
+        // A read_committed client's ListOffsets answers the last stable offset; restoration
+        // also needs the log end offset, which only a read_uncommitted client is told.
+        var endConfig = config
+        endConfig.groupID = "\(clientID)-restore-end"
+        endConfig.isolationLevel = .readUncommitted
+        return LibrdkafkaConsumer(try KafkaConsumer(config: config, logger: logger),
+                                  endOffsets: try KafkaConsumer(config: endConfig, logger: logger))
     }
 
     func makeProducer(transactionalID: String?, clientID: String) throws -> any StreamProducer {
@@ -46,7 +52,12 @@ struct LibrdkafkaClients: KafkaClientSupplier {
 
 final class LibrdkafkaConsumer: StreamConsumer {
     let consumer: KafkaConsumer
-    init(_ consumer: KafkaConsumer) { self.consumer = consumer }
+    /// A read_uncommitted client that answers log end offsets (restore consumers only).
+    let endOffsets: KafkaConsumer?
+    init(_ consumer: KafkaConsumer, endOffsets: KafkaConsumer? = nil) {
+        self.consumer = consumer
+        self.endOffsets = endOffsets
+    }
 
     func subscribe(topics: [String], listener: any KafkaRebalanceListener) throws {
         try consumer.subscribe(topics: topics, listener: listener)
@@ -66,10 +77,16 @@ final class LibrdkafkaConsumer: StreamConsumer {
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
         try consumer.watermarks(of: partition)
     }
+    func logEndOffset(of partition: KafkaTopicPartition) throws -> Int64 {
+        try (endOffsets ?? consumer).watermarks(of: partition).high
+    }
     func groupMetadata() throws -> StreamGroupMetadata {
         StreamGroupMetadata(kafka: try consumer.groupMetadata(), groupID: consumer.groupID, generation: -1, memberID: "")
     }
-    func close() throws { try consumer.close() }
+    func close() throws {
+        try? endOffsets?.close()
+        try consumer.close()
+    }
 }
 
 final class LibrdkafkaTransactionalProducer: StreamProducer {

@@ -16,6 +16,10 @@ final class StreamThread: @unchecked Sendable {
     let clients: any KafkaClientSupplier
     let logger: Logger
     let wallClock: @Sendable () -> Int64
+    /// Monotonic time for the commit interval (simulated time in the simulation).
+    let monotonicClock: @Sendable () -> Duration
+    /// Consulted at step boundaries; `nil` in production.
+    let faults: (any FaultInjector)?
     let status: RuntimeStatus
     private let partitionCounts: [String: Int]
     private let stopRequested = Atomic<Bool>(false)
@@ -25,9 +29,9 @@ final class StreamThread: @unchecked Sendable {
     private var producer: (any StreamProducer)?
     private var restoreConsumer: (any StreamConsumer)?
     private var listener: ThreadRebalanceListener?
-    private var tasks: [TaskID: StreamTask] = [:]
+    private(set) var tasks: [TaskID: StreamTask] = [:]
     private var transactionOpen = false
-    private var lastCommit = ContinuousClock.now
+    private var lastCommit: Duration = .zero
     private var callbackError: (any Error)?
     private var migrating = false
     /// Interactive queries for this thread's tasks.
@@ -36,8 +40,12 @@ final class StreamThread: @unchecked Sendable {
 
     init(index: Int, topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
          partitionCounts: [String: Int], status: RuntimeStatus, logger: Logger,
-         wallClock: @escaping @Sendable () -> Int64) {
+         wallClock: @escaping @Sendable () -> Int64,
+         monotonicClock: @escaping @Sendable () -> Duration = StreamThread.uptime,
+         faults: (any FaultInjector)? = nil) {
         self.index = index
+        self.monotonicClock = monotonicClock
+        self.faults = faults
         self.topology = topology
         self.config = config
         self.clients = clients
@@ -48,6 +56,12 @@ final class StreamThread: @unchecked Sendable {
         logger[metadataKey: "flowstate.thread"] = "\(index)"
         self.logger = logger
     }
+
+    /// Time since an arbitrary fixed start, from the continuous clock.
+    static let uptime: @Sendable () -> Duration = {
+        let start = ContinuousClock.now
+        return { ContinuousClock.now - start }
+    }()
 
     var transactionalID: String { "\(config.applicationID)-\(config.instanceID)-\(index)" }
     var clientID: String { "\(config.applicationID)-\(config.instanceID)-\(index)" }
@@ -89,42 +103,85 @@ final class StreamThread: @unchecked Sendable {
         setState(.starting)
         do {
             try connect()
-            while !stopRequested.load(ordering: .acquiring) {
-                do {
-                    try runOnce()
-                } catch let error as KafkaError where error.code == .transactionAbortable {
-                    try abortAndRewind(error)
-                } catch let error as KafkaError where error.code == .fenced {
-                    try migrate(error)
-                }
-            }
-            setState(.stopping)
-            try commit()
-            queries.close()
-            closeAllTasks(clean: true)
-            try consumer?.close()
-            producer?.close()
-            try restoreConsumer?.close()
-            setState(.stopped)
-            logger.info("Stream thread stopped")
+            while !stopRequested.load(ordering: .acquiring) { try step() }
+            try finish()
         } catch {
-            let failure = (error as? FlowstateError) ?? FlowstateError(.fatal, "\(error)", underlying: SendableError(error))
-            logger.error("Stream thread failed", metadata: ["flowstate.error": "\(failure)"])
-            if transactionOpen, config.processingGuarantee == .exactlyOnce { try? producer?.abortTransaction() }
-            migrating = true
-            queries.close()
-            closeAllTasks(clean: false)
-            try? consumer?.close()
-            producer?.close()
-            try? restoreConsumer?.close()
-            status.update {
-                $0.failure = $0.failure ?? failure
-                $0.threadStates[index] = .failed
-            }
+            fail(error)
         }
     }
 
-    private func connect() throws {
+    /// One turn of the loop: poll, process, punctuate, commit when due; aborts and rewinds
+    /// after an abortable transaction error, rejoins after being fenced.
+    func step() throws {
+        do {
+            try runOnce()
+        } catch let error as KafkaError where error.code == .transactionAbortable {
+            do {
+                try abortAndRewind(error)
+            } catch let abortError as KafkaError where abortError.code == .fenced {
+                // Fenced while aborting (a successor took our transactional id): rejoin.
+                try migrate(abortError)
+            }
+        } catch let error as KafkaError where error.code == .fenced {
+            try migrate(error)
+        }
+    }
+
+    /// Graceful stop: commits, closes the tasks and the clients.
+    func finish() throws {
+        setState(.stopping)
+        do {
+            try commit()
+        } catch let error as KafkaError where error.code == .fenced || error.code == .transactionAbortable {
+            // Fenced or failed transaction: nothing of it counts; stop without committing.
+            logger.warning("Final commit failed; stopping without it", metadata: ["flowstate.error": "\(error)"])
+            if error.code == .transactionAbortable { try? producer?.abortTransaction() }
+            transactionOpen = false
+            closeAllTasks(clean: false)
+        }
+        queries.close()
+        closeAllTasks(clean: true)
+        try consumer?.close()
+        producer?.close()
+        try restoreConsumer?.close()
+        setState(.stopped)
+        logger.info("Stream thread stopped")
+    }
+
+    /// Records a failure: aborts the open transaction, closes tasks without committing.
+    func fail(_ error: any Error) {
+        let failure = (error as? FlowstateError) ?? FlowstateError(.fatal, "\(error)", underlying: SendableError(error))
+        logger.error("Stream thread failed", metadata: ["flowstate.error": "\(failure)"])
+        if transactionOpen, config.processingGuarantee == .exactlyOnce { try? producer?.abortTransaction() }
+        migrating = true
+        queries.close()
+        closeAllTasks(clean: false)
+        try? consumer?.close()
+        producer?.close()
+        try? restoreConsumer?.close()
+        status.update {
+            $0.failure = $0.failure ?? failure
+            $0.threadStates[index] = .failed
+        }
+    }
+
+    /// Crash: drops every task's uncommitted work and releases local state (as the OS does when
+    /// a process dies) without committing, aborting or closing any Kafka client.
+    func abandon() {
+        migrating = true
+        closeAllTasks(clean: false)
+        consumer = nil
+        producer = nil
+        restoreConsumer = nil
+        listener = nil
+    }
+
+    @inline(__always)
+    private func reach(_ point: FaultPoint) throws {
+        if let faults { try faults.reach(point) }
+    }
+
+    func connect() throws {
         migrating = false
         let consumer = try clients.makeConsumer(groupID: config.applicationID,
                                                 groupInstanceID: "\(config.instanceID)-\(index)", clientID: clientID)
@@ -138,7 +195,7 @@ final class StreamThread: @unchecked Sendable {
         self.listener = listener
         try consumer.subscribe(topics: topology.sourceTopics, listener: listener)
         setState(.rebalancing)
-        lastCommit = .now
+        lastCommit = monotonicClock()
     }
 
     // MARK: - The loop
@@ -160,7 +217,7 @@ final class StreamThread: @unchecked Sendable {
             processed += 1
             switch outcome {
             case .processed(let emitted):
-                for output in emitted { try producer.send(output) }
+                for output in emitted { try send(output, producer) }
             case .rejected(let stage, let reason, let error):
                 if stage == "deserialization", config.deserializationErrorHandling == .fail {
                     throw FlowstateError(.deserialization, "\(record.topic)-\(record.partition)@\(record.offset): \(reason)",
@@ -169,16 +226,22 @@ final class StreamThread: @unchecked Sendable {
                 logger.warning("Record sent to the dead-letter topic", metadata: [
                     "flowstate.topic": "\(record.topic)", "flowstate.partition": "\(record.partition)",
                     "flowstate.offset": "\(record.offset)", "flowstate.reason": "\(reason)"])
-                try producer.send(DeadLetter.record(for: record, topic: config.deadLetterTopic, stage: stage,
-                                                    reason: reason, task: task.id))
+                try send(DeadLetter.record(for: record, topic: config.deadLetterTopic, stage: stage,
+                                           reason: reason, task: task.id), producer)
                 status.update { $0.deadLetteredRecords += 1 }
                 status.metrics.recordDeadLetter()
             }
         }
         try punctuateWallClock()
-        if ContinuousClock.now - lastCommit >= config.commitInterval { try commit() }
+        if monotonicClock() - lastCommit >= config.commitInterval { try commit() }
         answerQueries()
         sampleStoreSizes()
+    }
+
+    private func send(_ record: KafkaProducerRecord, _ producer: any StreamProducer) throws {
+        try reach(.beforeSend)
+        try producer.send(record)
+        try reach(.afterSend)
     }
 
     // MARK: - Interactive queries and store sizes
@@ -232,7 +295,7 @@ final class StreamThread: @unchecked Sendable {
         let now = wallClock()
         for task in tasks.values.sorted(by: { $0.id < $1.id }) where task.context.hasDuePunctuation(.wallClockTime, at: now) {
             try beginTransactionIfNeeded()
-            for output in try task.punctuate(.wallClockTime, at: now) { try producer?.send(output) }
+            for output in try task.punctuate(.wallClockTime, at: now) { if let producer { try send(output, producer) } }
         }
     }
 
@@ -241,21 +304,28 @@ final class StreamThread: @unchecked Sendable {
     /// Commits the open transaction (or, at-least-once, flushes and commits offsets), then
     /// applies every task's overlay and checkpoint to local state.
     private func commit() throws {
-        lastCommit = .now
+        lastCommit = monotonicClock()
         guard transactionOpen, let consumer, let producer else { return }
         let started = ContinuousClock.now
-        let dirty = tasks.values.filter(\.hasUncommittedWork)
+        // In task order, so a run is reproducible (the simulation replays it step by step).
+        let dirty = tasks.values.filter(\.hasUncommittedWork).sorted { $0.id < $1.id }
         var offsets: [KafkaTopicPartition: KafkaOffset] = [:]
         for task in dirty { for (partition, offset) in task.consumedOffsets { offsets[partition] = KafkaOffset(offset) } }
         if config.processingGuarantee == .exactlyOnce {
             if !offsets.isEmpty { try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata()) }
+            try reach(.beforeCommitTransaction)
             try producer.commitTransaction()
+            try reach(.afterCommitTransaction)
         } else {
             try producer.flush()
         }
         transactionOpen = false
         let delivered = producer.takeDeliveredOffsets()
-        for task in dirty { try task.commitState(delivered: delivered) }
+        for task in dirty {
+            try reach(.beforeStateWrite)
+            try task.commitState(delivered: delivered)
+            try reach(.afterStateWrite)
+        }
         do {
             // At-least-once: this is the commit. Exactly-once: a mirror of the offsets the
             // transaction committed, for brokers that do not store transactional offset commits.
@@ -283,7 +353,7 @@ final class StreamThread: @unchecked Sendable {
         if !positions.isEmpty { try consumer?.seek(positions) }
         status.update { $0.aborts += 1 }
         status.metrics.recordAbort()
-        lastCommit = .now
+        lastCommit = monotonicClock()
     }
 
     /// Another instance owns our work (we were fenced): drop everything uncommitted and rejoin.
@@ -316,6 +386,7 @@ final class StreamThread: @unchecked Sendable {
 
     fileprivate func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: KafkaOffset] {
         do {
+            try reach(.duringRebalance)
             setState(.restoring)
             let committed = try consumer?.committed(partitions) ?? [:]
             var starts: [KafkaTopicPartition: KafkaOffset] = [:]
@@ -364,7 +435,7 @@ final class StreamThread: @unchecked Sendable {
 
     private func openAndRestore(_ id: TaskID, committed: [KafkaTopicPartition: KafkaOffset]) throws
         -> (StreamTask, ChangelogRestorer.Result) {
-        let restorer = ChangelogRestorer(consumer: restoreConsumer!, logger: logger)
+        let restorer = ChangelogRestorer(consumer: restoreConsumer!, logger: logger, faults: faults)
         var task = try makeTask(id)
         do {
             let result = try restorer.restore(task, committed: committed, progress: { count in
@@ -406,6 +477,7 @@ final class StreamThread: @unchecked Sendable {
         guard !migrating else { return }
         setState(.rebalancing)
         do {
+            try reach(.duringRebalance)
             if lost {
                 // The open transaction held work of every task: abort it, and rewind the tasks we keep.
                 if transactionOpen { try? producer?.abortTransaction() }

@@ -70,6 +70,14 @@ public struct Topology: Sendable {
 
     func node(named name: String) -> NodeSpec? { nodes.first { $0.name == name } }
 
+    /// Every task of the topology: one per sub-topology and partition of its sources.
+    package func taskIDs(partitionCounts: [String: Int]) -> [TaskID] {
+        subtopologies.flatMap { subtopology in
+            let count = subtopology.sourceTopics.compactMap { partitionCounts[$0] }.max() ?? 1
+            return (0..<count).map { TaskID(subtopology: subtopology.id, partition: Int32($0)) }
+        }
+    }
+
     func store(named name: String) -> StoreDefinition? { stores.first { $0.name == name } }
 }
 

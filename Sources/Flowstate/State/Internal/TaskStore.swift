@@ -116,7 +116,7 @@ final class TaskStore {
         }
     }
 
-    private func baseRange(from lower: [UInt8]?, to upper: [UInt8]?) throws(FlowstateError) -> [(key: [UInt8], value: [UInt8])] {
+    func baseRange(from lower: [UInt8]?, to upper: [UInt8]?) throws(FlowstateError) -> [(key: [UInt8], value: [UInt8])] {
         switch base {
         case .memory(let map):
             return map.entries.filter { Self.inRange($0.key, lower, upper) }

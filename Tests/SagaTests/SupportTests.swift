@@ -18,6 +18,11 @@ actor Ledger {
         #expect(value["items"]?.arrayValue?.count == 3)
     }
 
+    @Test func jsonValuesPrintAsCompactJSONWithSortedKeysAndEscapes() {
+        let value: JSONValue = ["b": [1, 2.5, nil], "a": "say \"hi\"\n", "c": false]
+        #expect(value.description == #"{"a":"say \"hi\"\n","b":[1,2.5,null],"c":false}"#)
+    }
+
     @Test func anAsyncBodyThatSuspendsCompletesOnTheCallerThread() throws {
         let ledger = Ledger()
         let result = try awaitOnCallerThread {

@@ -1,3 +1,5 @@
+import Flowstate
+
 /// A JSON value: the domain entity state of a saga, its hint store, and other free-form data.
 ///
 /// Integers stay integers (`.int`) and other numbers are `.double`, so amounts in minor
@@ -122,29 +124,18 @@ extension JSONValue: CustomStringConvertible {
         case .bool(let value): value ? "true" : "false"
         case .int(let value): String(value)
         case .double(let value): String(value)
-        case .string(let value): "\"" + value.replacingJSONEscapes() + "\""
+        case .string(let value): Self.quoted(value)
         case .array(let values): "[" + values.map(\.description).joined(separator: ",") + "]"
         case .object(let members):
             "{" + members.sorted { $0.key < $1.key }
-                .map { "\"\($0.key.replacingJSONEscapes())\":\($0.value.description)" }.joined(separator: ",") + "}"
+                .map { "\(Self.quoted($0.key)):\($0.value.description)" }.joined(separator: ",") + "}"
         }
     }
 }
 
-extension String {
-    fileprivate func replacingJSONEscapes() -> String {
-        var out = ""
-        for scalar in unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+extension JSONValue {
+    /// `text` as a JSON string literal.
+    static func quoted(_ text: String) -> String {
+        String(decoding: (try? JSONSerde<String>().serialize(text)) ?? Array("\"\"".utf8), as: UTF8.self)
     }
 }

@@ -82,6 +82,7 @@ struct StatementCommand: AsyncParsableCommand {
         }
         print("FLOWSTATE_STARTED", flush: true)
         try await app.run()
+        withExtendedLifetime(signals) {}  // the sources must outlive the run to deliver SIGTERM
         let usage = ResourceUsage.current
         print("FLOWSTATE_RESOURCES peak_rss_mib=\(format(usage.peakRSSMiB, 1)) cpu_s=\(format(usage.cpuSeconds, 2))",
               flush: true)

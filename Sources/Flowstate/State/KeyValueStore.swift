@@ -13,7 +13,7 @@ public final class KeyValueStore<Key, Value> {
     /// read or write of the same key neither looks it up nor decodes it. Valid while the
     /// byte store's generation is `cacheGeneration`; only for value types (a class instance
     /// handed out could be changed without a put).
-    private var cache: [[UInt8]: Value?] = [:]
+    private var cache: [ByteKey: Value?] = [:]
     private var cacheGeneration: Int
     private let caches: Bool
     /// Entries kept before the cache starts over.
@@ -34,7 +34,7 @@ public final class KeyValueStore<Key, Value> {
             cacheGeneration = bytes.generation
             return nil
         }
-        return cache[key]
+        return cache[ByteKey(key)]
     }
 
     private func remember(_ key: [UInt8], _ value: Value?) {
@@ -43,6 +43,7 @@ public final class KeyValueStore<Key, Value> {
             cache.removeAll()
             cacheGeneration = bytes.generation
         }
+        let key = ByteKey(key)
         if cache.count >= Self.cacheLimit, cache[key] == nil { cache.removeAll(keepingCapacity: true) }
         cache[key] = .some(value)
     }
@@ -143,4 +144,15 @@ func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
         bytes.removeLast()
     }
     return nil
+}
+
+/// Encoded key bytes as a dictionary key, hashed in one pass (`[UInt8]` hashes byte by byte).
+struct ByteKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

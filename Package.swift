@@ -113,6 +113,8 @@ let package = Package(
                 "FlowstateKafka",
                 "Flowstate",
                 "WordCount",
+                "StatementLifecycle",
+                "Saga",
                 "FlowstateRocksDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -10,12 +10,17 @@ struct LibrdkafkaClients: KafkaClientSupplier {
     let embeddedCluster: EmbeddedCluster?
     let logger: Logger
 
+    /// Stream consumers wait at most this long for a fetch to fill (librdkafka's default is
+    /// 500 ms): every hop of a record through a chain of topologies waits for one fetch.
+    /// `kafkaProperties` can override it.
+    static let streamConsumerDefaults = ["fetch.wait.max.ms": "10"]
+
     func makeConsumer(groupID: String, groupInstanceID: String?, clientID: String) throws -> any StreamConsumer {
         var config = KafkaConsumerConfig(bootstrapServers: bootstrapServers, groupID: groupID)
         config.groupInstanceID = groupInstanceID
         config.clientID = clientID
         config.sessionTimeout = sessionTimeout
-        config.additionalProperties = properties
+        config.additionalProperties = Self.streamConsumerDefaults.merging(properties) { $1 }
         return LibrdkafkaConsumer(try KafkaConsumer(config: config, logger: logger))
     }
 
@@ -63,8 +68,15 @@ final class LibrdkafkaConsumer: StreamConsumer {
         try consumer.subscribe(topics: topics, listener: listener)
     }
     func assign(_ partitions: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.assign(partitions) }
+    /// Returns what is there at once; only when nothing is, waits up to `timeout` for the
+    /// first record. (librdkafka's batch consume waits the whole timeout for a full batch,
+    /// which would add `timeout` to every hop whenever fewer than `maxRecords` are queued.)
     func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord] {
-        try consumer.poll(maxRecords: maxRecords, timeout: timeout)
+        let ready = try consumer.poll(maxRecords: maxRecords, timeout: .zero)
+        if !ready.isEmpty || timeout <= .zero { return ready }
+        let first = try consumer.poll(maxRecords: 1, timeout: timeout)
+        guard !first.isEmpty, maxRecords > 1 else { return first }
+        return first + (try consumer.poll(maxRecords: maxRecords - 1, timeout: .zero))
     }
     func seek(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.seek(offsets) }
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {

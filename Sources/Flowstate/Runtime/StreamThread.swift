@@ -208,12 +208,14 @@ final class StreamThread: @unchecked Sendable {
             throw error
         }
         var processed = 0
-        defer { status.metrics.recordProcessed(processed) }
+        defer {
+            if processed > 0 { status.update { $0.processedRecords += processed } }
+            status.metrics.recordProcessed(processed)
+        }
         for record in records {
             guard let task = task(for: record.topicPartition) else { continue }
             try beginTransactionIfNeeded()
             let outcome = try task.process(record, policy: topology.processingErrorPolicy)
-            status.update { $0.processedRecords += 1 }
             processed += 1
             switch outcome {
             case .processed(let emitted):

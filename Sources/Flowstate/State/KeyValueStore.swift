@@ -9,11 +9,43 @@ public final class KeyValueStore<Key, Value> {
     let bytes: TaskStore
     let keySerde: any Serde<Key>
     let valueSerde: any Serde<Value>
+    /// Decoded values of keys recently read or written (`nil`: absent), so a read after a
+    /// read or write of the same key neither looks it up nor decodes it. Valid while the
+    /// byte store's generation is `cacheGeneration`; only for value types (a class instance
+    /// handed out could be changed without a put).
+    private var cache: [ByteKey: Value?] = [:]
+    private var cacheGeneration: Int
+    private let caches: Bool
+    /// Entries kept before the cache starts over.
+    static var cacheLimit: Int { 16_384 }
 
     init(bytes: TaskStore, keySerde: any Serde<Key>, valueSerde: any Serde<Value>) {
         self.bytes = bytes
         self.keySerde = keySerde
         self.valueSerde = valueSerde
+        cacheGeneration = bytes.generation
+        caches = !(Value.self is AnyObject.Type)
+    }
+
+    private func cached(_ key: [UInt8]) -> Value?? {
+        guard caches else { return nil }
+        if cacheGeneration != bytes.generation {
+            cache.removeAll()
+            cacheGeneration = bytes.generation
+            return nil
+        }
+        return cache[ByteKey(key)]
+    }
+
+    private func remember(_ key: [UInt8], _ value: Value?) {
+        guard caches else { return }
+        if cacheGeneration != bytes.generation {
+            cache.removeAll()
+            cacheGeneration = bytes.generation
+        }
+        let key = ByteKey(key)
+        if cache.count >= Self.cacheLimit, cache[key] == nil { cache.removeAll(keepingCapacity: true) }
+        cache[key] = .some(value)
     }
 
     /// The store's name.
@@ -25,8 +57,15 @@ public final class KeyValueStore<Key, Value> {
     /// - Throws: ``FlowstateError`` when the key cannot be encoded, the value cannot be decoded,
     ///   or the store is closed.
     public func get(_ key: Key) throws(FlowstateError) -> Value? {
-        guard let value = try bytes.get(keySerde.serialize(key)) else { return nil }
-        return try valueSerde.deserialize(value)
+        let encoded = try keySerde.serialize(key)
+        if let hit = cached(encoded) { return hit }  // closing moves the generation: never a hit after it
+        guard let value = try bytes.get(encoded) else {
+            remember(encoded, nil)
+            return nil
+        }
+        let decoded = try valueSerde.deserialize(value)
+        remember(encoded, decoded)
+        return decoded
     }
 
     /// Sets the value for `key` and writes it to the changelog.
@@ -34,7 +73,9 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised (the write is buffered until commit).
     /// - Throws: ``FlowstateError`` when the key or value cannot be encoded or the store is closed.
     public func put(_ key: Key, _ value: Value) throws(FlowstateError) {
-        try bytes.put(keySerde.serialize(key), valueSerde.serialize(value))
+        let encoded = try keySerde.serialize(key)
+        try bytes.put(encoded, valueSerde.serialize(value))
+        remember(encoded, value)
     }
 
     /// Deletes `key` and writes a tombstone to the changelog.
@@ -42,7 +83,9 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised.
     /// - Throws: ``FlowstateError`` when the key cannot be encoded or the store is closed.
     public func delete(_ key: Key) throws(FlowstateError) {
-        try bytes.put(keySerde.serialize(key), nil)
+        let encoded = try keySerde.serialize(key)
+        try bytes.put(encoded, nil)
+        remember(encoded, nil)
     }
 
     /// Entries with `from ≤ key < to` in the byte order of encoded keys (`nil` bounds are open).
@@ -101,4 +144,15 @@ func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
         bytes.removeLast()
     }
     return nil
+}
+
+/// Encoded key bytes as a dictionary key, hashed in one pass (`[UInt8]` hashes byte by byte).
+struct ByteKey: Hashable {
+    let bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 }

@@ -7,20 +7,47 @@ struct TransitionWriter<Entity: StateMachineEntity> {
     let entityJSON = JSONSerde<Entity>()
     let rejectionJSON = JSONSerde<StateMachineRejection>()
     let commandJSON = JSONSerde<StateMachineCommand>()
+    /// The sink of each status (by raw value), built once rather than per record.
+    let sinkNames: [String: String]
+    let rejectionsSink: String
+    /// The task's entity and history stores, looked up once in ``open(_:)``.
+    private(set) var entities: KeyValueStore<String, Entity>?
+    private(set) var history: KeyValueStore<String, [LifecycleEvent]>?
+
+    init(machine: StateMachine<Entity>) {
+        self.machine = machine
+        sinkNames = Dictionary(uniqueKeysWithValues: Entity.Status.allCases.map { ($0.rawValue, machine.sinkName($0)) })
+        rejectionsSink = "\(machine.name)-to-rejections"
+    }
+
+    /// Looks up the stores of the processor's task (its `initialize`).
+    mutating func open(_ context: ProcessorContext<String, [UInt8]>) throws {
+        entities = try context.keyValueStore(machine.entityStore, key: String.self, value: Entity.self)
+        history = try context.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self)
+    }
+
+    /// The entity store (looked up now if ``open(_:)`` was not called).
+    func entityStore(_ context: ProcessorContext<String, [UInt8]>) throws -> KeyValueStore<String, Entity> {
+        try entities ?? context.keyValueStore(machine.entityStore, key: String.self, value: Entity.self)
+    }
+
+    /// The history store (looked up now if ``open(_:)`` was not called).
+    func historyStore(_ context: ProcessorContext<String, [UInt8]>) throws -> KeyValueStore<String, [LifecycleEvent]> {
+        try history ?? context.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self)
+    }
 
     /// The seed's `nextStep()`: save, append history, emit to the status topic.
     func nextStep(_ entity: Entity, actor: String, context: ProcessorContext<String, [UInt8]>) throws {
         let now = context.wallClockTime
         var entity = entity
         entity.recordTransition(at: now, by: actor)
-        let entities = try context.keyValueStore(machine.entityStore, key: String.self, value: Entity.self)
-        let history = try context.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self)
-        try entities.put(entity.id, entity)
+        let history = try historyStore(context)
+        try entityStore(context).put(entity.id, entity)
         var events = try history.get(entity.id) ?? []
         events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
         try history.put(entity.id, events)
         try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now),
-                            to: machine.sinkName(entity.status))
+                            to: sinkNames[entity.status.rawValue] ?? machine.sinkName(entity.status))
     }
 
     func reject(_ entityID: String, current: Entity.Status?, received: String, reason: String,
@@ -28,22 +55,28 @@ struct TransitionWriter<Entity: StateMachineEntity> {
         let rejection = StateMachineRejection(entityID: entityID, currentStatus: current?.rawValue, received: received,
                                               reason: reason, at: context.wallClockTime)
         try context.forward(Record(key: entityID, value: rejectionJSON.serialize(rejection), timestamp: context.wallClockTime),
-                            to: "\(machine.name)-to-rejections")
+                            to: rejectionsSink)
     }
 }
 
 /// Handles an entity arriving on a status topic: creates it (initial status), checks it is
 /// current, and runs the first applicable worker.
 struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
-    let writer: TransitionWriter<Entity>
+    var writer: TransitionWriter<Entity>
+    let indexSink: String
 
-    init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
+    init(machine: StateMachine<Entity>) {
+        writer = TransitionWriter(machine: machine)
+        indexSink = "\(machine.name)-to-index"
+    }
+
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { try writer.open(context) }
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
         let incoming = record.value
-        let entities = try context.keyValueStore(machine.entityStore, key: String.self, value: Entity.self)
-        let received = "status \(incoming.status.rawValue)"
+        let entities = try writer.entityStore(context)
+        var received: String { "status \(incoming.status.rawValue)" }
         let current: Entity
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
@@ -59,10 +92,10 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                          context: context)
             }
             try entities.put(incoming.id, incoming)
-            let history = try context.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self)
-            try history.put(incoming.id, [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external")])
+            try writer.historyStore(context).put(incoming.id, [LifecycleEvent(status: incoming.status.rawValue,
+                                                                              at: context.wallClockTime, actor: "external")])
             try context.forward(Record(key: incoming.id, value: Array(incoming.partitionKey.utf8), timestamp: context.wallClockTime),
-                                to: "\(machine.name)-to-index")
+                                to: indexSink)
             current = incoming
         }
         guard let worker = machine.workers.first(where: { $0.isApplicable(current) }) else { return }
@@ -80,16 +113,17 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
 
 /// Applies a command (a manual step) routed to the entity's partition.
 struct CommandProcessor<Entity: StateMachineEntity>: Processor {
-    let writer: TransitionWriter<Entity>
+    var writer: TransitionWriter<Entity>
 
     init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
+
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { try writer.open(context) }
 
     func process(_ record: Record<String, StateMachineCommand>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
         let command = record.value
         let received = "command \(command.name)"
-        let entities = try context.keyValueStore(machine.entityStore, key: String.self, value: Entity.self)
-        guard let current = try entities.get(command.entityID) else {
+        guard let current = try writer.entityStore(context).get(command.entityID) else {
             return try writer.reject(command.entityID, current: nil, received: received,
                                      reason: "unknown \(machine.name) \(command.entityID)", context: context)
         }

@@ -50,4 +50,36 @@ private func storeTopology(_ store: StoreDefinition) throws -> Topology {
         #expect(driver.records(of: "test-kv-changelog").isEmpty)
         #expect(try driver.keyValueStore("kv", key: String.self, value: String.self).get("a") == "1")
     }
+
+    @Test(arguments: [Stores.persistent("kv", key: .string, value: .string), Stores.inMemory("kv", key: .string, value: .string)])
+    func readsAfterAFailedRecordSeeItsWritesUndoneThoughTheValuesWereReadBefore(store: StoreDefinition) throws {
+        struct Failure: Error {}
+        let builder = TopologyBuilder()
+        builder.processingErrorPolicy = .deadLetter
+        builder.addStore(store)
+        builder.addSource("commands", topics: ["commands"], key: .string, value: .string)
+            .process("apply", stores: ["kv"]) { (record: Record<String, String>, context: ProcessorContext<String, String>) in
+                let kv = try context.keyValueStore("kv", key: String.self, value: String.self)
+                let words = record.value.split(separator: " ").map(String.init)
+                switch words[0] {
+                case "put": try kv.put(words[1], words[2])
+                case "get": try context.forward(record.with(value: try kv.get(words[1]) ?? "-"))
+                case "put-then-fail":
+                    _ = try kv.get(words[1])
+                    try kv.put(words[1], words[2])
+                    try context.forward(record.with(value: "read back \(try kv.get(words[1]) ?? "-")"))
+                    throw Failure()
+                default: break
+                }
+            }
+            .to(topic: "results", key: .string, value: .string)
+        let driver = try TopologyTestDriver(topology: builder.build())
+        let commands = driver.inputTopic("commands", key: .string, value: .string)
+        let results = driver.outputTopic("results", key: .string, value: .string)
+        for command in ["put a 1", "get a", "put-then-fail a 2", "get a", "put-then-fail b 3", "get b"] {
+            try commands.pipeInput(key: "c", value: command)
+        }
+        #expect(try results.readKeyValues().map(\.value) == ["1", "1", "-"])
+        #expect(try driver.keyValueStore("kv", key: String.self, value: String.self).get("a") == "1")
+    }
 }

@@ -7,8 +7,8 @@ import Foundation
 struct FlowstateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flowstate-bench",
-        abstract: "Measure raw Kafka produce/consume and RocksDB put/get throughput.",
-        subcommands: [KafkaCommand.self, RocksDBCommand.self, EngineCommand.self, JSONCommand.self]
+        abstract: "Measure Flowstate: Kafka, RocksDB, JSON, the engine and the statement lifecycle comparison.",
+        subcommands: [KafkaCommand.self, RocksDBCommand.self, EngineCommand.self, JSONCommand.self, StatementCommand.self]
     )
 }
 

@@ -91,6 +91,7 @@ final class TaskStateManager {
     /// Writes restored changelog records straight to a store's base, with its checkpoint.
     func applyRestored(store: TaskStore, records: [(key: [UInt8], value: [UInt8]?)], nextOffset: Int64,
                        sourceOffsets: [String: Int64]) throws(FlowstateError) {
+        store.baseChanged()
         switch store.base {
         case .memory(let map):
             for record in records { map.entries[record.key] = record.value }

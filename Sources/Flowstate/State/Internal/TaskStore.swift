@@ -26,6 +26,10 @@ final class TaskStore {
     private(set) var overlay: [[UInt8]: [UInt8]?] = [:]
     private var undo: [(key: [UInt8], previous: [UInt8]??)] = []
     private(set) var isClosed = false
+    /// Changes whenever the store's content changes other than by ``put(_:_:)`` (an undone
+    /// record, dropped overlay, restored records, closing): caches of decoded values over
+    /// this store are stale when it moved.
+    private(set) var generation = 0
     unowned let task: TaskContext
 
     init(name: String, changelogTopic: String?, base: StoreBase, task: TaskContext) {
@@ -86,6 +90,7 @@ final class TaskStore {
 
     /// Undoes the current record's writes.
     func rollbackRecord() {
+        if !undo.isEmpty { generation &+= 1 }
         for entry in undo.reversed() {
             if let previous = entry.previous { overlay[entry.key] = previous } else { overlay.removeValue(forKey: entry.key) }
         }
@@ -102,9 +107,16 @@ final class TaskStore {
     func dropOverlay() {
         overlay = [:]
         undo.removeAll()
+        generation &+= 1
     }
 
-    func close() { isClosed = true }
+    /// Marks the base as changed underneath (restored records).
+    func baseChanged() { generation &+= 1 }
+
+    func close() {
+        isClosed = true
+        generation &+= 1
+    }
 
     // MARK: - Base access
 

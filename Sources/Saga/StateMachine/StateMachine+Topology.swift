@@ -24,9 +24,12 @@ extension StateMachine {
     ///
     /// - Throws: ``SagaDefinitionError`` for an invalid machine, ``TopologyError`` for a
     ///   graph the engine rejects.
-    public func topology() throws -> Topology {
+    ///
+    /// - Parameter statusCounts: Where the entities per status are counted (see
+    ///   ``addTo(_:statusCounts:)``).
+    public func topology(statusCounts: StatusCounts? = nil) throws -> Topology {
         let builder = TopologyBuilder()
-        try addTo(builder)
+        try addTo(builder, statusCounts: statusCounts)
         return try builder.build()
     }
 
@@ -41,19 +44,30 @@ extension StateMachine {
     /// Records that cannot be processed (a worker throwing, undecodable JSON) go to the
     /// dead-letter topic with the reason, and change nothing.
     ///
+    /// Every task counts its entities per status every ``statusCountInterval`` into
+    /// `statusCounts` (the `flowstate_status_entities{machine,status}` gauges of this process).
+    /// The entity and history stores are keyed by entity id but partitioned by partition key:
+    /// they declare the index store as their partitioner, so interactive queries find an
+    /// entity's task from its id.
+    ///
+    /// - Parameter statusCounts: The gauges; default: new ones labelled with the machine's name,
+    ///   in the bootstrapped metrics system. Use one per machine per process.
     /// - Throws: ``SagaDefinitionError`` for an invalid machine.
-    public func addTo(_ builder: TopologyBuilder) throws(SagaDefinitionError) {
+    public func addTo(_ builder: TopologyBuilder, statusCounts: StatusCounts? = nil) throws(SagaDefinitionError) {
         try validate()
         let machine = self
+        let census = StatusCensus(counts: statusCounts ?? StatusCounts(machine: name), statuses: Entity.Status.allCases.map(\.rawValue))
         builder.processingErrorPolicy = .deadLetter
-        builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self)))
-        builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self)))
+        builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self))
+            .partitioned(byValueIn: indexStore))
+        builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self))
+            .partitioned(byValueIn: indexStore))
         builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
 
         let transition = "\(name)-transition", apply = "\(name)-apply-command"
         let route = "\(name)-route-command", index = "\(name)-index-entity"
         builder.addSource("\(name)-statuses", topics: statusTopics, key: .string, value: .json(Entity.self))
-            .process(transition, stores: [entityStore, historyStore]) { EntityEventProcessor(machine: machine) }
+            .process(transition, stores: [entityStore, historyStore]) { EntityEventProcessor(machine: machine, census: census) }
         builder.addSource("\(name)-routed-commands", topics: [routedCommandsTopic], key: .string,
                           value: .json(StateMachineCommand.self))
             .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }

@@ -60,6 +60,10 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     public let initialStatus: Entity.Status
     /// The transitions, in declaration order.
     public private(set) var transitions: [Transition] = []
+    /// How often each task recounts its entities per status for the
+    /// `flowstate_status_entities` gauges (one scan of its entity store); `nil` turns the
+    /// counting off. Default: 5 seconds.
+    public var statusCountInterval: Duration? = .seconds(5)
     private(set) var workers: [any StateWorker<Entity>] = []
 
     /// Creates a machine with no transitions.

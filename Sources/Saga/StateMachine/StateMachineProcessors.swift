@@ -36,8 +36,27 @@ struct TransitionWriter<Entity: StateMachineEntity> {
 /// current, and runs the first applicable worker.
 struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     let writer: TransitionWriter<Entity>
+    let census: StatusCensus?
+    private var share: StatusCensusShare?
 
-    init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
+    init(machine: StateMachine<Entity>, census: StatusCensus? = nil) {
+        writer = TransitionWriter(machine: machine)
+        self.census = census
+    }
+
+    /// Joins the status census: the task's entities are counted per status now and on every
+    /// ``StateMachine/statusCountInterval``.
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        guard let census, let interval = writer.machine.statusCountInterval else { return }
+        let entities = try context.keyValueStore(writer.machine.entityStore, key: String.self, value: Entity.self)
+        share = try StatusCensusShare(census: census, interval: interval, context: context) {
+            var tally: [String: Int] = [:]
+            for (_, entity) in try entities.all() { tally[entity.status.rawValue, default: 0] += 1 }
+            return tally
+        }
+    }
+
+    func close() { share?.withdraw() }
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine

@@ -22,6 +22,7 @@ final class DemoApprover: Sendable {
         self.autoApprovalLimit = autoApprovalLimit
         var config = KafkaConsumerConfig(bootstrapServers: servers, groupID: "flowstate-demo-approvers")
         config.clientID = "flowstate-demo-approvers"
+        config.additionalProperties["fetch.wait.max.ms"] = "10"
         consumer = try KafkaConsumer(config: config)
         try consumer.assign(try DemoTopics.ends(of: [machine.topic(of: .waitingForApproval)], servers: servers, consumer: consumer))
         producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: servers))

@@ -91,6 +91,7 @@ struct DemoCommand: AsyncParsableCommand {
               + "\(DemoFormat.count(sagas)) place-order sagas, \(partitions) partitions per topic")
         print((cluster.embedded == nil ? "cluster: " : "embedded cluster: ") + "bootstrap.servers=\(cluster.bootstrapServers)")
         print("auto-approval: " + (limit.map { "amounts up to \(DemoFormat.count($0)) (minor units)" } ?? "off") + "; people approve the rest")
+        fflush(nil)
 
         try await cluster.createTopics(DemoApplications.topics, partitions: partitions)
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("flowstate-demo-\(UUID().uuidString)").path

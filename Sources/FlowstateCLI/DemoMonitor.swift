@@ -44,6 +44,7 @@ final class DemoMonitor: Sendable {
         self.idPrefix = idPrefix
         var config = KafkaConsumerConfig(bootstrapServers: servers, groupID: "flowstate-demo-monitor")
         config.clientID = "flowstate-demo-monitor"
+        config.additionalProperties["fetch.wait.max.ms"] = "10"
         consumer = try KafkaConsumer(config: config)
         let topics = machine.statusTopics + [machine.rejectionsTopic, definition.eventsTopic, definition.replyTopic,
                                              definition.deadLetterTopic, definition.rejectionsTopic]

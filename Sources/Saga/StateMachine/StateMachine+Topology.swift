@@ -13,6 +13,8 @@ extension StateMachine {
     public var rejectionsTopic: String { "\(name).rejections" }
     /// Internal: commands re-keyed by partition key.
     public var routedCommandsTopic: String { "\(name).routed-commands" }
+    /// The store of commands that arrived before their entity's index entry.
+    public var pendingCommandsStore: String { "\(name)-pending-commands" }
     /// Internal: entity id → partition key, written when an entity is created.
     public var indexTopic: String { "\(name).index" }
     /// Every status topic, in status order.
@@ -39,7 +41,8 @@ extension StateMachine {
     ///   runs the applicable worker on every entity that reaches a status, applies commands,
     ///   and emits each transition.
     /// - The command router, on `<name>.commands` and `<name>.index` (keyed by entity id):
-    ///   looks up the entity's partition key and re-keys the command to it.
+    ///   looks up the entity's partition key and re-keys the command to it. A command that
+    ///   arrives before its entity's index entry waits for it (``commandIndexWait``).
     ///
     /// Records that cannot be processed (a worker throwing, undecodable JSON) go to the
     /// dead-letter topic with the reason, and change nothing.
@@ -63,6 +66,7 @@ extension StateMachine {
         builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self))
             .partitioned(byValueIn: indexStore))
         builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
+        builder.addStore(Stores.persistent(pendingCommandsStore, key: .string, value: .binary([PendingCommand].self)))
 
         let transition = "\(name)-transition", apply = "\(name)-apply-command"
         let route = "\(name)-route-command", index = "\(name)-index-entity"
@@ -72,15 +76,15 @@ extension StateMachine {
                           value: .json(StateMachineCommand.self))
             .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }
         builder.addSource("\(name)-commands", topics: [commandsTopic], key: .string, value: .json(StateMachineCommand.self))
-            .process(route, stores: [indexStore]) { CommandRouter(machine: machine) }
+            .process(route, stores: [indexStore, pendingCommandsStore]) { CommandRouter(machine: machine) }
         builder.addSource("\(name)-index", topics: [indexTopic], key: .string, value: .string)
-            .process(index, stores: [indexStore]) { IndexProcessor(machine: machine) }
+            .process(index, stores: [indexStore, pendingCommandsStore]) { IndexProcessor(machine: machine) }
 
         for status in Entity.Status.allCases {
             builder.addSink(sinkName(status), topic: topic(of: status), parents: [transition, apply], key: .string, value: .bytes)
         }
         builder.addSink("\(name)-to-index", topic: indexTopic, parents: [transition], key: .string, value: .bytes)
-        builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route], key: .string, value: .bytes)
+        builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route, index], key: .string, value: .bytes)
         builder.addSink("\(name)-to-rejections", topic: rejectionsTopic, parents: [transition, apply, route],
                         key: .string, value: .bytes)
     }

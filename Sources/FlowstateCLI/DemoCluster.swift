@@ -71,9 +71,6 @@ final class DemoApplications: Sendable {
             config.instanceID = "demo"
             config.threads = threads
             config.sessionTimeout = .seconds(6)
-            // Each statement crosses seven topics: fetches answer at once instead of waiting
-            // for more data (librdkafka's default waits up to 500 ms per hop).
-            // config.kafkaProperties["fetch.wait.max.ms"] = "10"
             return config
         }
         statementStatuses = StatusCounts(machine: "statement")

@@ -28,7 +28,8 @@ final class DemoApprover: Sendable {
         producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: servers))
     }
 
-    /// Approves until cancelled.
+    /// Approves until cancelled: each time a statement starts waiting (the embedded broker shows
+    /// records of transactions that never committed, whose statements start waiting again).
     func run() async throws {
         let statementJSON = JSONSerde<Statement>(), commandJSON = JSONSerde<StateMachineCommand>()
         var approved: Set<String> = []
@@ -38,7 +39,7 @@ final class DemoApprover: Sendable {
             for record in records {
                 guard let value = record.value, let statement = try? statementJSON.deserialize(value),
                       statement.id.hasPrefix(idPrefix), statement.amount > (autoApprovalLimit ?? -1),
-                      approved.insert(statement.id).inserted else { continue }
+                      approved.insert("\(statement.id)@\(statement.updatedAt)").inserted else { continue }
                 let person = Self.people[approved.count % Self.people.count]
                 let command = StateMachineCommand(entityID: statement.id, name: StatementLifecycle.approveCommand, actor: person)
                 try producer.produce(KafkaProducerRecord(topic: machine.commandsTopic, key: Array(statement.id.utf8),

@@ -55,7 +55,13 @@ struct StatementScenario: ScaleScenario {
             return closed.isSuperset(of: all)
         }
         let missing = all.subtracting(closed)
-        guard missing.isEmpty else { return "\(missing.count) statements never closed: \(missing.sorted().prefix(10))" }
+        guard missing.isEmpty else {
+            let rejections = try TopicReader(servers: servers, topics: ["statement.rejections"])
+            defer { rejections.close() }
+            _ = try await rejections.waitUntil(timeout: .seconds(3)) { false }
+            let reasons = rejections.records.filter { missing.contains($0.keyString ?? "") }.compactMap(\.valueString)
+            return "\(missing.count) statements never closed: \(missing.sorted().prefix(10)); their rejections: \(reasons.prefix(10))"
+        }
         var approvers: [String: String] = [:]
         for record in reader.records where record.topic == "statement.approved" {
             if let statement = record.value.flatMap({ try? serde.deserialize($0) }) { approvers[statement.id] = statement.updatedBy }
@@ -77,17 +83,19 @@ struct StatementScenario: ScaleScenario {
         defer { reader.close() }
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
         let statementJSON = JSONSerde<Statement>(), commandJSON = JSONSerde<StateMachineCommand>()
+        // Each time a statement is seen waiting (by when it started waiting): the embedded broker
+        // shows records of transactions a killed pod never committed, whose statements wait again
+        // once their new owner processes them.
         var approved: Set<String> = []
         var seen = 0
         var usedCLI = false
         while !Task.isCancelled {
             try await reader.poll()
             let waiting = reader.records[seen...].compactMap { $0.value.flatMap { try? statementJSON.deserialize($0) } }
-                .filter { $0.amount > Self.autoApprovalLimit && !approved.contains($0.id) }
+                .filter { $0.amount > Self.autoApprovalLimit && approved.insert("\($0.id)@\($0.updatedAt)").inserted }
             seen = reader.records.count
             let ids = Array(Set(waiting.map(\.id))).sorted()
             guard !ids.isEmpty else { continue }
-            approved.formUnion(ids)
             if !usedCLI {
                 usedCLI = true
                 let cli = try FlowstateProcess(["statement", "approve"] + ids + ["--actor", Self.cliApprover, "--bootstrap-servers", servers])

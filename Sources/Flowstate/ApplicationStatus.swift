@@ -61,7 +61,7 @@ public struct StoreKeyLocation: Sendable, Hashable {
     public var partition: Int32
 }
 
-/// The answer to an interactive query (``FlowstateApplication/queryStore(name:key:)``).
+/// The answer to an interactive query (``FlowstateApplication/queryStore(name:key:partitionKey:)``).
 public enum StoreQueryResult: Sendable, Hashable {
     /// The key's committed value, as JSON.
     case found(json: [UInt8])

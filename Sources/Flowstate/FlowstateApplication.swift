@@ -153,9 +153,10 @@ public final class FlowstateApplication: Service, Sendable {
 
     /// Finds the task, and so the partition, that holds `key` in a store.
     ///
-    /// The key is encoded with the store's key serde and mapped with Kafka's murmur2
-    /// partitioner over the partition count of the store's source topics, so it assumes the
-    /// store is keyed like its input (as every store fed by `process` on a keyed stream is).
+    /// The key (or `partitionKey`) is encoded with the store's key serde (as UTF-8) and mapped
+    /// with Kafka's murmur2 partitioner over the partition count of the store's source topics,
+    /// so it assumes the store is keyed like its input (as every store fed by `process` on a
+    /// keyed stream is), or that `partitionKey` is the key of the input records.
     ///
     /// - Parameters:
     ///   - name: The store's name.
@@ -164,9 +165,18 @@ public final class FlowstateApplication: Service, Sendable {
     /// - Throws: ``FlowstateError`` `.configuration` for an unknown store (setting `store`) or
     ///   before the application has looked up its topics; `.serialization` for a key that
     ///   cannot be encoded.
-    public func locate(store name: String, key: String) throws(FlowstateError) -> StoreKeyLocation {
-        let (location, _) = try locateKey(store: name, key: key)
+    ///   - partitionKey: For a store keyed by something other than its task's partition key
+    ///     (``StoreDefinition/partitioned(byValueIn:)``), the partition key of `key` (for example
+    ///     read from the index store); `nil`: `key` itself.
+    public func locate(store name: String, key: String, partitionKey: String? = nil) throws(FlowstateError) -> StoreKeyLocation {
+        let (location, _) = try locateKey(store: name, key: key, partitionKey: partitionKey)
         return location
+    }
+
+    /// The index store that maps keys of store `name` to partition keys, if the store declares
+    /// one (``StoreDefinition/partitioned(byValueIn:)``).
+    public func partitionKeyStore(ofStore name: String) -> String? {
+        topology.store(named: name)?.partitionKeyStore
     }
 
     /// Reads `key` from a store of this instance: an interactive query.
@@ -177,13 +187,14 @@ public final class FlowstateApplication: Service, Sendable {
     ///
     /// - Parameters:
     ///   - name: The store's name.
-    ///   - key: The key as text (see ``locate(store:key:)``).
+    ///   - key: The key as text (see ``locate(store:key:partitionKey:)``).
+    ///   - partitionKey: The key's partition key when it differs from the key (see ``locate(store:key:partitionKey:)``).
     /// - Returns: The value as JSON (the store's value serde decodes it), ``StoreQueryResult/absent``,
     ///   or ``StoreQueryResult/notHosted(_:)`` with where the key lives when another instance hosts it.
-    /// - Throws: ``FlowstateError`` as ``locate(store:key:)``, or when the store cannot be read
+    /// - Throws: ``FlowstateError`` as ``locate(store:key:partitionKey:)``, or when the store cannot be read
     ///   or its value cannot be turned into JSON.
-    public func queryStore(name: String, key: String) async throws(FlowstateError) -> StoreQueryResult {
-        let (location, bytes) = try locateKey(store: name, key: key)
+    public func queryStore(name: String, key: String, partitionKey: String? = nil) async throws(FlowstateError) -> StoreQueryResult {
+        let (location, bytes) = try locateKey(store: name, key: key, partitionKey: partitionKey)
         let snapshot = status.read()
         guard let thread = threads.withLock({ $0 }).first(where: {
             snapshot.assignedTasks[$0.index]?.contains(location.task) == true
@@ -208,7 +219,7 @@ public final class FlowstateApplication: Service, Sendable {
         }
     }
 
-    private func locateKey(store name: String, key: String) throws(FlowstateError) -> (StoreKeyLocation, [UInt8]) {
+    private func locateKey(store name: String, key: String, partitionKey: String?) throws(FlowstateError) -> (StoreKeyLocation, [UInt8]) {
         guard let definition = topology.store(named: name),
               let subtopology = topology.subtopologies.first(where: { $0.stores.contains(name) }) else {
             throw FlowstateError(.configuration, "no store named '\(name)'; stores: \(storeNames.joined(separator: ", "))",
@@ -219,7 +230,8 @@ public final class FlowstateApplication: Service, Sendable {
         }
         let partitions = subtopology.sourceTopics.compactMap { counts[$0] }.max() ?? 1
         let bytes = try definition.queryCodec.encodeKey(key)
-        let partition = KafkaPartitioner.partition(forKey: bytes, partitionCount: Int32(partitions))
+        let partition = KafkaPartitioner.partition(forKey: partitionKey.map { Array($0.utf8) } ?? bytes,
+                                                   partitionCount: Int32(partitions))
         let location = StoreKeyLocation(store: name, task: TaskID(subtopology: subtopology.id, partition: partition),
                                         sourceTopics: subtopology.sourceTopics, partition: partition)
         return (location, bytes)

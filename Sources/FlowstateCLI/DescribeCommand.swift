@@ -30,7 +30,7 @@ struct DescribeCommand: ParsableCommand {
             print(try diagram(), terminator: "")
             return
         }
-        for unit in try entry.makeUnits(entry.defaultApplicationID) {
+        for unit in try entry.makeUnits(entry.defaultApplicationID, TopologyCatalog.Options()) {
             let description = unit.topology.describe(applicationID: unit.applicationID)
             if entry.name == "place-order-worker" { print("# listener \(unit.applicationID)") }
             switch format {

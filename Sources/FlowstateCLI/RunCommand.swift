@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). Each flag has an environment variable: "
             + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
             + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS, FLOWSTATE_HTTP_PORT, "
-            + "FLOWSTATE_ADVERTISED_ADDRESS."
+            + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_AUTO_APPROVAL_LIMIT."
     )
 
     @Argument(help: "The topology to run.")
@@ -28,11 +28,30 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var settings: PodSettings
 
+    @Option(help: "statement only: approve statements with amounts up to this (minor units) without a person [FLOWSTATE_AUTO_APPROVAL_LIMIT].")
+    var autoApprovalLimit: String?
+
+    /// The topology options from flags and environment, checked against the topology.
+    func topologyOptions(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TopologyCatalog.Options {
+        var options = TopologyCatalog.Options()
+        if let text = autoApprovalLimit ?? environment["FLOWSTATE_AUTO_APPROVAL_LIMIT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            guard let limit = Int(text), limit >= 0 else {
+                throw ValidationError("--auto-approval-limit: '\(text)' is not a non-negative whole amount in minor units")
+            }
+            guard topology == "statement" else {
+                throw ValidationError("--auto-approval-limit applies to the statement topology only, not \(topology)")
+            }
+            options.autoApprovalLimit = limit
+        }
+        return options
+    }
+
     func run() async throws {
         guard let entry = TopologyCatalog.entry(named: topology) else {
             throw ValidationError("unknown topology '\(topology)'; choose one of: \(TopologyCatalog.names.joined(separator: ", "))")
         }
         let config = try settings.config(defaultApplicationID: entry.defaultApplicationID)
+        let options = try topologyOptions()
         let http = try settings.httpSettings()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "flowstate")
@@ -41,7 +60,7 @@ struct RunCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         // A pod runs one application per unit (a saga worker: one per listener); the first one
         // answers interactive queries and publishes the pod's address.
-        let apps = try entry.makeUnits(config.applicationID).map { unit in
+        let apps = try entry.makeUnits(config.applicationID, options).map { unit in
             var unitConfig = config
             unitConfig.applicationID = unit.applicationID
             if let threads = unit.threads, !settings.threadsGiven { unitConfig.threads = threads }

@@ -15,6 +15,12 @@ enum TopologyCatalog {
         let threads: Int?
     }
 
+    /// Options of the topologies that have some (`flowstate run` flags).
+    struct Options: Sendable, Hashable {
+        /// The statement lifecycle's auto-approval limit.
+        var autoApprovalLimit: Int?
+    }
+
     struct Entry: Sendable {
         let name: String
         let defaultApplicationID: String
@@ -22,7 +28,7 @@ enum TopologyCatalog {
         /// The topics the topology reads and writes (for dev-broker and docs).
         let topics: [String]
         /// The units, with `applicationID` replacing the default one.
-        let makeUnits: @Sendable (_ applicationID: String) throws -> [Unit]
+        let makeUnits: @Sendable (_ applicationID: String, _ options: Options) throws -> [Unit]
         /// A Mermaid state diagram of the state machine, if the topology is one.
         let stateDiagram: (@Sendable () throws -> String)?
     }
@@ -30,19 +36,22 @@ enum TopologyCatalog {
     static let entries: [Entry] = [
         Entry(name: "word-count", defaultApplicationID: "word-count", summary: "counts records per key",
               topics: [WordCount.inputTopic, WordCount.outputTopic],
-              makeUnits: { id in [Unit(applicationID: id, topology: try WordCount.topology(), threads: nil)] },
+              makeUnits: { id, _ in [Unit(applicationID: id, topology: try WordCount.topology(), threads: nil)] },
               stateDiagram: nil),
         Entry(name: "statement", defaultApplicationID: "statement", summary: "the statement lifecycle state machine",
               topics: (try? StatementLifecycle.machine().topics) ?? [],
-              makeUnits: { id in [Unit(applicationID: id, topology: try StatementLifecycle.topology(), threads: nil)] },
+              makeUnits: { id, options in
+                  [Unit(applicationID: id, topology: try StatementLifecycle.topology(.init(autoApprovalLimit: options.autoApprovalLimit)),
+                        threads: nil)]
+              },
               stateDiagram: { try StatementLifecycle.machine().mermaid() }),
         Entry(name: "place-order", defaultApplicationID: PlaceOrder.sagaName, summary: "the place-order saga orchestrator",
               topics: (try? PlaceOrder.orchestrator().topics) ?? [],
-              makeUnits: { id in [Unit(applicationID: id, topology: try PlaceOrder.orchestrator().topology(), threads: nil)] },
+              makeUnits: { id, _ in [Unit(applicationID: id, topology: try PlaceOrder.orchestrator().topology(), threads: nil)] },
               stateDiagram: { try PlaceOrder.definition().mermaid() }),
         Entry(name: "place-order-worker", defaultApplicationID: PlaceOrder.workerName, summary: "the place-order saga's worker endpoints",
               topics: (try? PlaceOrder.worker().listeners().flatMap(\.topics)) ?? [],
-              makeUnits: { id in
+              makeUnits: { id, _ in
                   try PlaceOrder.worker().listeners().map { listener in
                       Unit(applicationID: id + listener.applicationID.dropFirst(PlaceOrder.workerName.count),
                            topology: listener.topology, threads: listener.threads)

@@ -14,7 +14,9 @@ public import ServiceLifecycle
 /// - `GET /stores/<store>/<key>` — an interactive query: the committed value as JSON (`200`),
 ///   `404` when absent or for an unknown store, forwarded to the owning pod when another pod
 ///   hosts the key, `307` with the owner's address when forwarding fails, `503` while no pod
-///   hosts it. The header `x-flowstate-pod` names the pod whose store answered.
+///   hosts it. The header `x-flowstate-pod` names the pod whose store answered. A store keyed by
+///   an entity id but partitioned by another key is located through its index store
+///   (`StoreDefinition.partitioned(byValueIn:)`); `?partition-key=<key>` skips that lookup.
 public struct PodHTTPServer: Sendable {
     /// The response header naming the pod whose store answered a query.
     public static let podHeader = "x-flowstate-pod"
@@ -81,8 +83,10 @@ public struct PodHTTPServer: Sendable {
             let store = context.parameters.get("store") ?? ""
             let key = context.parameters.get("key") ?? ""
             let forwarded = request.uri.queryParameters.get("forwarded") == "true"
+            let partitionKey = request.uri.queryParameters.get(InteractiveQueries.partitionKeyParameter)
             let answer = await queries.answer(store: store.removingPercentEncoding ?? store,
-                                              key: key.removingPercentEncoding ?? key, forwarded: forwarded)
+                                              key: key.removingPercentEncoding ?? key, partitionKey: partitionKey,
+                                              forwarded: forwarded)
             var response = Self.response(answer.status, answer.body, contentType: answer.contentType)
             if let pod = answer.pod { response.headers[podHeader] = pod }
             if let location = answer.location { response.headers[.location] = location }

@@ -94,14 +94,27 @@ final class StatementHarness {
         #expect(try harness.statement("large")?.status == .waitingForApproval)
     }
 
-    @Test func anApprovalForAnUnknownStatementIsRejectedWithTheReason() throws {
+    @Test func anApprovalForAnUnknownStatementIsRejectedWithTheReasonOnceItsWaitIsOver() throws {
         let harness = try StatementHarness()
         try harness.approve("nope")
+        #expect(try harness.rejections.readRecord() == nil, "it may still be indexed")
+        try harness.driver.advanceWallClockTime(by: .seconds(30))
         let rejection = try #require(try harness.rejections.readRecord())
         #expect(rejection.key == "nope")
         #expect(rejection.value.reason == "unknown statement nope")
         #expect(rejection.value.currentStatus == nil)
         #expect(try harness.statement("nope") == nil)
+    }
+
+    @Test func anApprovalThatOvertakesTheStatementsIndexEntryWaitsForIt() throws {
+        let harness = try StatementHarness()
+        try harness.approve("early", actor: "bahar")
+        try harness.driver.advanceWallClockTime(by: .seconds(10))
+        try harness.initiate("early")
+        #expect(try harness.statement("early")?.status == .closed)
+        #expect(try harness.history("early").first { $0.status == "approved" }?.actor == "bahar")
+        try harness.driver.advanceWallClockTime(by: .seconds(60))
+        #expect(try harness.rejections.readRecord() == nil)
     }
 
     @Test func anApprovalInTheWrongStateIsRejectedAndChangesNothing() throws {

@@ -23,6 +23,25 @@ public struct StoreDefinition: Sendable {
     let makeTyped: @Sendable (TaskStore) -> AnyObject
     /// Turns interactive-query keys and values into bytes and JSON.
     var queryCodec = StoreQueryCodec.unavailable
+    /// The store that maps this store's keys to partition keys, when its keys are not the keys
+    /// its task is partitioned by (see ``partitioned(byValueIn:)``); `nil`: the key itself.
+    public private(set) var partitionKeyStore: String?
+
+    /// This store, declared as keyed by something other than its task's partition key.
+    ///
+    /// Interactive queries find a key's task by hashing the key like the input records, which
+    /// only works when the store is keyed like its input. A store keyed by an entity id whose
+    /// task is partitioned by another key (statements stored by id, processed by organisation)
+    /// names an index store here: a store of the same topology, keyed and partitioned by this
+    /// store's key, whose `String` value is the partition key. A query then reads the index
+    /// first (on whichever instance hosts it) and locates the key by its partition key.
+    ///
+    /// - Parameter store: The index store's name; the topology checks it exists and holds `String`s.
+    public func partitioned(byValueIn store: String) -> StoreDefinition {
+        var copy = self
+        copy.partitionKeyStore = store
+        return copy
+    }
 }
 
 /// Factories for ``StoreDefinition``s.

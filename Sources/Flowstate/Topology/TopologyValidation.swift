@@ -18,6 +18,16 @@ enum TopologyValidation {
                 throw TopologyError(.duplicateName, "two stores are named \(store.name)")
             }
         }
+        for store in stores {
+            guard let index = store.partitionKeyStore else { continue }
+            guard let indexStore = stores.first(where: { $0.name == index }) else {
+                throw TopologyError(.unknownStore, "store \(store.name) is partitioned by the values of store \(index), which does not exist")
+            }
+            guard indexStore.valueTypeName == "String", indexStore.partitionKeyStore == nil else {
+                throw TopologyError(.typeMismatch, "store \(store.name) is partitioned by the values of store \(index), "
+                                    + "which must hold String partition keys and be keyed like its input")
+            }
+        }
         var readers: [String: String] = [:]
         for node in nodes {
             switch node.kind {

@@ -12,6 +12,11 @@ public struct SagaOrchestrator: Sendable {
     /// The saga run.
     public let definition: SagaDefinition
 
+    /// How often each task recounts its instances per status for the
+    /// `flowstate_status_entities{machine="<saga>"}` gauges (one scan of its instance store);
+    /// `nil` turns the counting off. Default: 5 seconds.
+    public var statusCountInterval: Duration? = .seconds(5)
+
     /// Creates the orchestrator of `definition`.
     public init(_ definition: SagaDefinition) { self.definition = definition }
 
@@ -24,16 +29,28 @@ public struct SagaOrchestrator: Sendable {
     /// Builds the orchestrator's topology.
     ///
     /// - Throws: ``TopologyError`` for a graph the engine rejects.
-    public func topology() throws -> Topology {
+    ///
+    /// - Parameter statusCounts: Where instances per status are counted (see ``addTo(_:statusCounts:)``).
+    public func topology(statusCounts: StatusCounts? = nil) throws -> Topology {
         let builder = TopologyBuilder()
-        addTo(builder)
+        addTo(builder, statusCounts: statusCounts)
         return try builder.build()
     }
 
     /// Adds the orchestrator's nodes and stores to `builder`.
-    public func addTo(_ builder: TopologyBuilder) {
+    ///
+    /// Every task counts its instances per ``SagaStatus`` every ``statusCountInterval`` into
+    /// `statusCounts`.
+    ///
+    /// - Parameter statusCounts: The gauges; default: new ones labelled with the saga's name,
+    ///   in the bootstrapped metrics system. Use one per saga per process.
+    public func addTo(_ builder: TopologyBuilder, statusCounts: StatusCounts? = nil) {
         let definition = definition
         let name = definition.name
+        let interval = statusCountInterval
+        let census = interval.map { _ in
+            StatusCensus(counts: statusCounts ?? StatusCounts(machine: name), statuses: SagaStatus.allCases.map(\.rawValue))
+        }
         builder.processingErrorPolicy = .deadLetter
         builder.addStore(Stores.persistent(definition.instanceStore, key: .string, value: .json(SagaInstance.self)))
         builder.addStore(Stores.timers(definition.retryStore))
@@ -42,7 +59,7 @@ public struct SagaOrchestrator: Sendable {
             .process(start, stores: [definition.instanceStore]) { SagaStartProcessor(core: SagaOrchestratorCore(definition)) }
         builder.addSource("\(name)-replies", topics: [definition.replyTopic], key: .string, value: .json(SagaReply.self))
             .process(reply, stores: [definition.instanceStore, definition.retryStore]) {
-                SagaReplyProcessor(core: SagaOrchestratorCore(definition))
+                SagaReplyProcessor(core: SagaOrchestratorCore(definition), census: census.map { ($0, interval!) })
             }
         let parents = [start, reply]
         for step in definition.steps {
@@ -132,11 +149,27 @@ struct SagaStartProcessor: Processor {
 struct SagaReplyProcessor: Processor {
     let core: SagaOrchestratorCore
     var timers: DurableTimers<String, SagaRetryTimer>?
+    /// The status census and its interval, when counting is on.
+    let census: (StatusCensus, Duration)?
+    private var share: StatusCensusShare?
 
-    init(core: SagaOrchestratorCore) { self.core = core }
+    init(core: SagaOrchestratorCore, census: (StatusCensus, Duration)? = nil) {
+        self.core = core
+        self.census = census
+    }
+
+    func close() { share?.withdraw() }
 
     mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
         let core = core
+        if let (census, interval) = census {
+            let instances = try core.instances(context)
+            share = try StatusCensusShare(census: census, interval: interval, context: context) {
+                var tally: [String: Int] = [:]
+                for (_, instance) in try instances.all() { tally[instance.status.rawValue, default: 0] += 1 }
+                return tally
+            }
+        }
         let box = TimersBox()
         timers = try context.durableTimers(core.definition.retryStore, key: String.self, payload: SagaRetryTimer.self,
                                            checkEvery: core.definition.retryCheckInterval) { timer in

@@ -13,6 +13,8 @@ extension StateMachine {
     public var rejectionsTopic: String { "\(name).rejections" }
     /// Internal: commands re-keyed by partition key.
     public var routedCommandsTopic: String { "\(name).routed-commands" }
+    /// The store of commands that arrived before their entity's index entry.
+    public var pendingCommandsStore: String { "\(name)-pending-commands" }
     /// Internal: entity id → partition key, written when an entity is created.
     public var indexTopic: String { "\(name).index" }
     /// Every status topic, in status order.
@@ -24,9 +26,12 @@ extension StateMachine {
     ///
     /// - Throws: ``SagaDefinitionError`` for an invalid machine, ``TopologyError`` for a
     ///   graph the engine rejects.
-    public func topology() throws -> Topology {
+    ///
+    /// - Parameter statusCounts: Where the entities per status are counted (see
+    ///   ``addTo(_:statusCounts:)``).
+    public func topology(statusCounts: StatusCounts? = nil) throws -> Topology {
         let builder = TopologyBuilder()
-        try addTo(builder)
+        try addTo(builder, statusCounts: statusCounts)
         return try builder.build()
     }
 
@@ -36,37 +41,50 @@ extension StateMachine {
     ///   runs the applicable worker on every entity that reaches a status, applies commands,
     ///   and emits each transition.
     /// - The command router, on `<name>.commands` and `<name>.index` (keyed by entity id):
-    ///   looks up the entity's partition key and re-keys the command to it.
+    ///   looks up the entity's partition key and re-keys the command to it. A command that
+    ///   arrives before its entity's index entry waits for it (``commandIndexWait``).
     ///
     /// Records that cannot be processed (a worker throwing, undecodable JSON) go to the
     /// dead-letter topic with the reason, and change nothing.
     ///
+    /// Every task counts its entities per status every ``statusCountInterval`` into
+    /// `statusCounts` (the `flowstate_status_entities{machine,status}` gauges of this process).
+    /// The entity and history stores are keyed by entity id but partitioned by partition key:
+    /// they declare the index store as their partitioner, so interactive queries find an
+    /// entity's task from its id.
+    ///
+    /// - Parameter statusCounts: The gauges; default: new ones labelled with the machine's name,
+    ///   in the bootstrapped metrics system. Use one per machine per process.
     /// - Throws: ``SagaDefinitionError`` for an invalid machine.
-    public func addTo(_ builder: TopologyBuilder) throws(SagaDefinitionError) {
+    public func addTo(_ builder: TopologyBuilder, statusCounts: StatusCounts? = nil) throws(SagaDefinitionError) {
         try validate()
         let machine = self
+        let census = StatusCensus(counts: statusCounts ?? StatusCounts(machine: name), statuses: Entity.Status.allCases.map(\.rawValue))
         builder.processingErrorPolicy = .deadLetter
-        builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self)))
-        builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self)))
+        builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self))
+            .partitioned(byValueIn: indexStore))
+        builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self))
+            .partitioned(byValueIn: indexStore))
         builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
+        builder.addStore(Stores.persistent(pendingCommandsStore, key: .string, value: .binary([PendingCommand].self)))
 
         let transition = "\(name)-transition", apply = "\(name)-apply-command"
         let route = "\(name)-route-command", index = "\(name)-index-entity"
         builder.addSource("\(name)-statuses", topics: statusTopics, key: .string, value: .json(Entity.self))
-            .process(transition, stores: [entityStore, historyStore]) { EntityEventProcessor(machine: machine) }
+            .process(transition, stores: [entityStore, historyStore]) { EntityEventProcessor(machine: machine, census: census) }
         builder.addSource("\(name)-routed-commands", topics: [routedCommandsTopic], key: .string,
                           value: .json(StateMachineCommand.self))
             .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }
         builder.addSource("\(name)-commands", topics: [commandsTopic], key: .string, value: .json(StateMachineCommand.self))
-            .process(route, stores: [indexStore]) { CommandRouter(machine: machine) }
+            .process(route, stores: [indexStore, pendingCommandsStore]) { CommandRouter(machine: machine) }
         builder.addSource("\(name)-index", topics: [indexTopic], key: .string, value: .string)
-            .process(index, stores: [indexStore]) { IndexProcessor(machine: machine) }
+            .process(index, stores: [indexStore, pendingCommandsStore]) { IndexProcessor(machine: machine) }
 
         for status in Entity.Status.allCases {
             builder.addSink(sinkName(status), topic: topic(of: status), parents: [transition, apply], key: .string, value: .bytes)
         }
         builder.addSink("\(name)-to-index", topic: indexTopic, parents: [transition], key: .string, value: .bytes)
-        builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route], key: .string, value: .bytes)
+        builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route, index], key: .string, value: .bytes)
         builder.addSink("\(name)-to-rejections", topic: rejectionsTopic, parents: [transition, apply, route],
                         key: .string, value: .bytes)
     }

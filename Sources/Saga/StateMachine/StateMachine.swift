@@ -60,6 +60,15 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     public let initialStatus: Entity.Status
     /// The transitions, in declaration order.
     public private(set) var transitions: [Transition] = []
+    /// How often each task recounts its entities per status for the
+    /// `flowstate_status_entities` gauges (one scan of its entity store); `nil` turns the
+    /// counting off. Default: 5 seconds.
+    public var statusCountInterval: Duration? = .seconds(5)
+    /// How long a command for an entity the router has not indexed yet waits for the entity's
+    /// index entry before it is rejected as unknown (the router reads commands and index
+    /// entries from two topics, so a command sent as soon as the entity appears can overtake
+    /// the entry). Default: 30 seconds.
+    public var commandIndexWait: Duration = .seconds(30)
     private(set) var workers: [any StateWorker<Entity>] = []
 
     /// Creates a machine with no transitions.

@@ -50,6 +50,13 @@ struct TransitionWriter<Entity: StateMachineEntity> {
                             to: sinkNames[entity.status.rawValue] ?? machine.sinkName(entity.status))
     }
 
+    /// Sends `command` to the routed-commands topic keyed by the entity's partition key.
+    func route(_ command: StateMachineCommand, to partitionKey: String, timestamp: Int64, headers: [KafkaHeader],
+               context: ProcessorContext<String, [UInt8]>) throws {
+        try context.forward(Record(key: partitionKey, value: commandJSON.serialize(command), timestamp: timestamp, headers: headers),
+                            to: "\(machine.name)-to-routed-commands")
+    }
+
     func reject(_ entityID: String, current: Entity.Status?, received: String, reason: String,
                 context: ProcessorContext<String, [UInt8]>) throws {
         let rejection = StateMachineRejection(entityID: entityID, currentStatus: current?.rawValue, received: received,
@@ -64,13 +71,29 @@ struct TransitionWriter<Entity: StateMachineEntity> {
 struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     var writer: TransitionWriter<Entity>
     let indexSink: String
+    let census: StatusCensus?
+    private var share: StatusCensusShare?
 
-    init(machine: StateMachine<Entity>) {
+    init(machine: StateMachine<Entity>, census: StatusCensus? = nil) {
         writer = TransitionWriter(machine: machine)
         indexSink = "\(machine.name)-to-index"
+        self.census = census
     }
 
-    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { try writer.open(context) }
+    /// Opens the writer's stores and joins the status census: the task's entities are counted
+    /// per status now and on every ``StateMachine/statusCountInterval``.
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        try writer.open(context)
+        guard let census, let interval = writer.machine.statusCountInterval else { return }
+        let entities = try context.keyValueStore(writer.machine.entityStore, key: String.self, value: Entity.self)
+        share = try StatusCensusShare(census: census, interval: interval, context: context) {
+            var tally: [String: Int] = [:]
+            for (_, entity) in try entities.all() { tally[entity.status.rawValue, default: 0] += 1 }
+            return tally
+        }
+    }
+
+    func close() { share?.withdraw() }
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
@@ -141,30 +164,82 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
     }
 }
 
+/// A command that arrived before its entity's index entry, waiting for it.
+struct PendingCommand: Codable, Sendable, Hashable {
+    var command: StateMachineCommand
+    var timestamp: Int64
+    var headers: [PendingHeader]
+    /// When it arrived (wall clock, milliseconds).
+    var receivedAt: Int64
+}
+
+/// A record header of a pending command.
+struct PendingHeader: Codable, Sendable, Hashable {
+    var key: String
+    var value: [UInt8]?
+}
+
 /// Routes a command keyed by entity id to the entity's partition key.
+///
+/// The router's task reads the commands and the index topics independently, so a command sent
+/// as soon as its entity appears (an approval of a statement just waiting for it) can arrive
+/// before the entity's index entry. Such a command waits in the pending-commands store until
+/// the entry arrives (``IndexProcessor`` routes it then) or ``StateMachine/commandIndexWait``
+/// passes (it is rejected as for an unknown entity).
 struct CommandRouter<Entity: StateMachineEntity>: Processor {
     let writer: TransitionWriter<Entity>
 
     init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
 
+    func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        let writer = writer
+        let machine = writer.machine
+        let wait = machine.commandIndexWait.milliseconds
+        let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+        context.schedule(every: .milliseconds(max(100, min(1_000, wait))), .wallClockTime) { now in
+            for (entityID, commands) in try pending.all() {
+                let expired = commands.filter { now - $0.receivedAt >= wait }
+                guard !expired.isEmpty else { continue }
+                for command in expired {
+                    try writer.reject(entityID, current: nil, received: "command \(command.command.name)",
+                                      reason: "unknown \(machine.name) \(entityID)", context: context)
+                }
+                let waiting = commands.filter { now - $0.receivedAt < wait }
+                if waiting.isEmpty { try pending.delete(entityID) } else { try pending.put(entityID, waiting) }
+            }
+        }
+    }
+
     func process(_ record: Record<String, StateMachineCommand>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
         let index = try context.keyValueStore(machine.indexStore, key: String.self, value: String.self)
         guard let partitionKey = try index.get(record.value.entityID) else {
-            return try writer.reject(record.value.entityID, current: nil, received: "command \(record.value.name)",
-                                     reason: "unknown \(machine.name) \(record.value.entityID)", context: context)
+            let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+            let waiting = PendingCommand(command: record.value, timestamp: record.timestamp,
+                                         headers: record.headers.map { PendingHeader(key: $0.key, value: $0.value) },
+                                         receivedAt: context.wallClockTime)
+            return try pending.put(record.value.entityID, (try pending.get(record.value.entityID) ?? []) + [waiting])
         }
-        try context.forward(Record(key: partitionKey, value: writer.commandJSON.serialize(record.value),
-                                   timestamp: record.timestamp, headers: record.headers),
-                            to: "\(machine.name)-to-routed-commands")
+        try writer.route(record.value, to: partitionKey, timestamp: record.timestamp, headers: record.headers, context: context)
     }
 }
 
-/// Keeps the entity id → partition key index of the command router.
+/// Keeps the entity id → partition key index of the command router, and routes the commands
+/// that were waiting for the entry.
 struct IndexProcessor<Entity: StateMachineEntity>: Processor {
-    let machine: StateMachine<Entity>
+    let writer: TransitionWriter<Entity>
+
+    init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
 
     func process(_ record: Record<String, String>, context: ProcessorContext<String, [UInt8]>) throws {
+        let machine = writer.machine
         try context.keyValueStore(machine.indexStore, key: String.self, value: String.self).put(record.key, record.value)
+        let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+        guard let waiting = try pending.get(record.key) else { return }
+        try pending.delete(record.key)
+        for command in waiting {
+            try writer.route(command.command, to: record.value, timestamp: command.timestamp,
+                             headers: command.headers.map { KafkaHeader(key: $0.key, value: $0.value) }, context: context)
+        }
     }
 }

@@ -86,3 +86,28 @@ import Testing
         #expect((#expect(throws: TopologyError.self) { try builder.build() })?.code == .invalidName)
     }
 }
+
+@Suite struct StorePartitioningTests {
+    private func topology(index: StoreDefinition?) throws -> Topology {
+        let builder = TopologyBuilder()
+        builder.addStore(Stores.persistent("entities", key: .string, value: .string).partitioned(byValueIn: "index"))
+        if let index { builder.addStore(index) }
+        builder.addSource("src", topics: ["t"], key: .string, value: .string)
+            .process("p", stores: ["entities"] + (index == nil ? [] : ["index"])) {
+                ClosureProcessor<String, String, String, String> { _, _ in }
+            }
+        return try builder.build()
+    }
+
+    @Test func aStorePartitionedByAnIndexNamesAnIndexThatExistsAndHoldsPartitionKeys() throws {
+        let missing = #expect(throws: TopologyError.self) { try topology(index: nil) }
+        #expect(missing?.code == .unknownStore)
+        #expect(missing?.message.contains("index") == true)
+        let wrongType = #expect(throws: TopologyError.self) {
+            try topology(index: Stores.persistent("index", key: .string, value: .json(Int.self)))
+        }
+        #expect(wrongType?.code == .typeMismatch)
+        #expect(try topology(index: Stores.persistent("index", key: .string, value: .string)).storeNames == ["entities", "index"])
+        #expect(Stores.persistent("entities", key: .string, value: .string).partitioned(byValueIn: "index").partitionKeyStore == "index")
+    }
+}

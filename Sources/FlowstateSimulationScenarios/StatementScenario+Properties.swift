@@ -70,7 +70,7 @@ extension StatementScenario {
             let approvalRejections = (rejections[id] ?? []).filter { $0.received == "command \(StatementLifecycle.approveCommand)" }
             let routedCount = routed[id]?.count ?? 0
             var approvedBy: String?
-            if statement.amount <= autoApprovalLimit {
+            if statement.amount <= modelAutoApprovalLimit ?? autoApprovalLimit {
                 approvedBy = "auto-approval"
                 findings.expect(approvalRejections.isEmpty && routedCount == 0, .commandDecidedOnce,
                                 "\(id) got no approval, yet \(routedCount) routed and \(approvalRejections.count) rejected")

@@ -18,6 +18,8 @@ package struct StatementScenario: SimulationScenario {
     package let applicationID = "sim-statement"
     /// Statements up to this amount are approved automatically.
     package var autoApprovalLimit = 10_000
+    /// The limit the model assumes (differs from ``autoApprovalLimit`` only to test that a wrong model is caught).
+    package var modelAutoApprovalLimit: Int?
     /// Organisations (partition keys) drawn.
     package var organisations = 5
     /// Chance that an input is an approval (when a statement is waiting for one).

@@ -87,6 +87,12 @@ let package = Package(
         .target(name: "StatementLifecycle", dependencies: ["Flowstate", "Saga"], path: "topologies/StatementLifecycle"),
         .target(name: "PlaceOrder", dependencies: ["Flowstate", "Saga"], path: "topologies/PlaceOrder"),
 
+        // MARK: - Simulation scenarios over the topologies (deterministic Kafka, crash injection)
+        .target(
+            name: "FlowstateSimulationScenarios",
+            dependencies: ["Flowstate", "FlowstateKafka", "FlowstateTesting", "Saga", "StatementLifecycle", "PlaceOrder"]
+        ),
+
         // MARK: - Apps
         .executableTarget(
             name: "FlowstateCLI",
@@ -96,6 +102,7 @@ let package = Package(
                 "Saga",
                 "FlowstatePod",
                 "FlowstateTesting",
+                "FlowstateSimulationScenarios",
                 "WordCount",
                 "StatementLifecycle",
                 "PlaceOrder",
@@ -126,6 +133,9 @@ let package = Package(
         .testTarget(name: "FlowstateRocksDBTests", dependencies: ["FlowstateRocksDB"]),
         .testTarget(name: "FlowstateTests", dependencies: ["Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstateTestingTests", dependencies: ["Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "FlowstateSimulationScenariosTests", dependencies: [
+            "FlowstateSimulationScenarios", "FlowstateTesting", "Flowstate", "FlowstateKafka", "Saga", "StatementLifecycle", "PlaceOrder",
+        ]),
         .testTarget(name: "SagaTests", dependencies: ["Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "StatementLifecycleTests", dependencies: ["StatementLifecycle", "Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "PlaceOrderTests", dependencies: ["PlaceOrder", "Saga", "Flowstate", "FlowstateTesting"]),

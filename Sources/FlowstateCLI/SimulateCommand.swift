@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FlowstateTesting
+import FlowstateSimulationScenarios
 import Synchronization
 
 /// `flowstate simulate`: runs seeds of the deterministic Kafka simulation with crash injection.

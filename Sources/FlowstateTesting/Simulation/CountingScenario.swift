@@ -26,7 +26,7 @@ package struct CountingScenario: SimulationScenario {
         return try builder.build()
     }
 
-    package func makeInput(_ random: inout SimulationRandom) -> SimulationInput {
+    package func makeInput(_ random: inout SimulationRandom, after earlier: [SimulationInput]) -> SimulationInput {
         let key = "key-\(Int.random(in: 0..<keyCount, using: &random))"
         return SimulationInput(topic: Self.inputTopic, key: Array(key.utf8), value: Array("v\(random.next() % 1000)".utf8))
     }

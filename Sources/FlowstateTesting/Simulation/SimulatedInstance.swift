@@ -76,13 +76,13 @@ final class SimulatedInstance {
 
     /// Graceful stop.
     ///
-    /// - Throws: What the final commit or closing throws.
+    /// - Throws: What the final commit or closing throws; the driver stays, for the caller to
+    ///   crash or fail the instance (a crash in the middle of stopping must still release its
+    ///   local state, as the dying process would).
     func stop() throws {
-        defer {
-            driver = nil
-            status = .stopped
-        }
         try driver?.shutdown()
+        driver = nil
+        status = .stopped
     }
 }
 

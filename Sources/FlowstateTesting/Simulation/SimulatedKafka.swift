@@ -90,6 +90,25 @@ package final class SimulatedKafka: @unchecked Sendable {
         return partitions.flatMap { $0.readCommitted(from: 0, limit: .max, isCommitted: isCommitted).0 }
     }
 
+    /// Every committed record `topic` ever held, partition by partition: what a read_committed
+    /// consumer reading from the beginning would have seen had retention deleted nothing.
+    package func auditCommitted(_ topic: String) -> [KafkaConsumerRecord] {
+        guard let partitions = topics[topic]?.partitions else { return [] }
+        return partitions.flatMap { log in
+            (log.deletedEntries + log.entries).compactMap { entry in
+                guard let record = entry.record, entry.transaction.map(isCommitted) ?? true else { return nil }
+                return record
+            }
+        }
+    }
+
+    /// Whether `partition` holds a committed record at or after `offset` (one a group that
+    /// committed `offset` has yet to consume).
+    package func hasCommittedRecord(_ partition: KafkaTopicPartition, atOrAfter offset: Int64) -> Bool {
+        guard let log = try? log(partition) else { return false }
+        return log.hasCommittedRecord(atOrAfter: offset, isCommitted: isCommitted)
+    }
+
     /// Records of committed transactions (and non-transactional ones) of one partition below
     /// `end`, whether or not a still-open transaction holds the last stable offset before them.
     package func committedRecords(_ partition: KafkaTopicPartition, until end: Int64) -> [KafkaConsumerRecord] {

@@ -19,6 +19,8 @@ final class SimulatedPartitionLog {
     private(set) var startOffset: Int64 = 0
     /// The offset the next entry gets (the high watermark: every write is replicated at once).
     private(set) var endOffset: Int64 = 0
+    /// Entries retention deleted, oldest first (kept for the final audit only).
+    private(set) var deletedEntries: [SimulatedLogEntry] = []
     /// First offset in this partition of each open transaction.
     private(set) var openTransactions: [Int: Int64] = [:]
 
@@ -76,6 +78,13 @@ final class SimulatedPartitionLog {
         return (records, next)
     }
 
+    /// Whether a committed (or non-transactional) record sits at or after `offset`: what a
+    /// group whose committed offset is `offset` has not consumed yet. Markers and aborted
+    /// records do not count (a consumer's committed offset never passes a trailing marker).
+    func hasCommittedRecord(atOrAfter offset: Int64, isCommitted: (Int) -> Bool) -> Bool {
+        entries[index(atOrAfter: offset)...].contains { $0.record != nil && ($0.transaction.map(isCommitted) ?? true) }
+    }
+
     /// Keeps only the newest committed record of each key below the last stable offset, and
     /// drops aborted records there (Kafka's log cleaner). Markers and tombstones stay.
     func compact(isCommitted: (Int) -> Bool, isAborted: (Int) -> Bool) {
@@ -97,7 +106,9 @@ final class SimulatedPartitionLog {
     func deleteRecords(before offset: Int64) {
         let target = min(offset, lastStableOffset)
         guard target > startOffset else { return }
-        entries.removeFirst(index(atOrAfter: target))
+        let deleted = index(atOrAfter: target)
+        deletedEntries += entries[..<deleted]
+        entries.removeFirst(deleted)
         startOffset = target
     }
 }

@@ -2,15 +2,10 @@ import Flowstate
 
 /// Deterministic simulation of Flowstate applications on a ``SimulatedKafka`` with crash
 /// injection: runs seeds, checks ``SimulationProperty``s, shortens failing schedules.
+///
+/// The scenarios (`Simulation.scenarios`) are listed in `FlowstateSimulationScenarios`, the
+/// layer that may import the topologies they run.
 package enum Simulation {
-    /// Every scenario, by name.
-    package static let scenarios: [any SimulationScenario] = [CountingScenario()]
-
-    /// The scenario called `name`, if any.
-    package static func scenario(named name: String) -> (any SimulationScenario)? {
-        scenarios.first { $0.name == name }
-    }
-
     /// Timing of a run, in simulated milliseconds.
     package struct Parameters: Sendable {
         /// Consumer-group session timeout.

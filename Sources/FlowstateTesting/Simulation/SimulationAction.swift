@@ -64,6 +64,7 @@ package struct SimulationPlan: Sendable {
         instances = Int.random(in: 2...3, using: &random)
         var actions: [SimulationAction] = []
         var inputBudget = Int.random(in: 150...400, using: &random)
+        var inputs: [SimulationInput] = []
         while actions.count < length {
             let instance = Int.random(in: 0..<instances, using: &random)
             let roll = Int.random(in: 0..<1000, using: &random)
@@ -75,7 +76,12 @@ package struct SimulationPlan: Sendable {
             case 600..<760 where inputBudget > 0:
                 let count = min(inputBudget, Int.random(in: 1...8, using: &random))
                 inputBudget -= count
-                actions.append(.produce((0..<count).map { _ in scenario.makeInput(&random) }))
+                let batch = (0..<count).map { _ in
+                    let input = scenario.makeInput(&random, after: inputs)
+                    inputs.append(input)
+                    return input
+                }
+                actions.append(.produce(batch))
             case 760..<840:
                 let point = FaultPoint.allCases.randomElement(using: &random)!
                 let occurrence = Int.random(in: 1...3, using: &random)

@@ -1,17 +1,26 @@
-/// A property every simulation run must keep.
-package enum SimulationProperty: String, Sendable, CaseIterable {
+/// A property every simulation run must keep: the generic ones below, and those a scenario
+/// checks in ``SimulationScenario/verify(_:)`` (declared as further constants by the scenario).
+package struct SimulationProperty: Hashable, Sendable, CustomStringConvertible {
+    /// The property's name, as reports print it.
+    package let name: String
+
+    /// A property called `name`.
+    package init(_ name: String) { self.name = name }
+
+    package var description: String { name }
+
     /// Every input record is reflected exactly once in the read_committed outputs.
-    case exactlyOnceOutputs = "exactly-once outputs"
+    package static let exactlyOnceOutputs = SimulationProperty("exactly-once outputs")
     /// Every store's contents equal the sequential model's.
-    case storesMatchModel = "stores match the model"
+    package static let storesMatchModel = SimulationProperty("stores match the model")
     /// RocksDB holds only writes of committed transactions (checked after every step).
-    case noUncommittedState = "no uncommitted write in RocksDB"
+    package static let noUncommittedState = SimulationProperty("no uncommitted write in RocksDB")
     /// Restoring any task from its changelog gives the live task's state.
-    case restorationMatchesLiveState = "restoration matches live state"
+    package static let restorationMatchesLiveState = SimulationProperty("restoration matches live state")
     /// A zombie (paused past its session timeout) commits nothing it wrote after waking up.
-    case zombieCommitsNothing = "a fenced zombie commits nothing"
+    package static let zombieCommitsNothing = SimulationProperty("a fenced zombie commits nothing")
     /// Once faults stop, the instances settle and process every input.
-    case convergence = "convergence"
+    package static let convergence = SimulationProperty("convergence")
 }
 
 /// A property a run broke, with what was found.
@@ -26,7 +35,7 @@ package struct SimulationViolation: Error, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
-    package var description: String { "\(property.rawValue): \(detail)" }
+    package var description: String { "\(property.name): \(detail)" }
 }
 
 /// What one run did and found.

@@ -73,7 +73,9 @@ struct OffByOneScenario: SimulationScenario {
     var topics: [String: Int] { base.topics }
     var checkedOutputTopics: [String] { base.checkedOutputTopics }
     func makeTopology() throws -> Topology { try base.makeTopology() }
-    func makeInput(_ random: inout SimulationRandom) -> SimulationInput { base.makeInput(&random) }
+    func makeInput(_ random: inout SimulationRandom, after earlier: [SimulationInput]) -> SimulationInput {
+        base.makeInput(&random, after: earlier)
+    }
     func expectation(for inputs: [KafkaConsumerRecord]) throws -> SimulationExpectation {
         var expectation = try base.expectation(for: inputs + inputs.prefix(1))
         expectation.stores = [:]

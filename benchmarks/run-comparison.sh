@@ -9,7 +9,9 @@
 #
 # Environment: STATEMENTS (20000), ORGANISATIONS (500), RUNS (3), PARTITIONS (4),
 # SYSTEMS ("flowstate passthrough quix"), COMMIT_INTERVAL_MS (100, every system),
-# RESULTS_FILE (raw RESULT lines; default under a temporary directory).
+# RESULTS_FILE (raw RESULT lines; default under a temporary directory); Flowstate rows only:
+# FLOWSTATE_GUARANTEES ("exactly-once at-least-once"), FLOWSTATE_THREADS ("1 2"),
+# FLOWSTATE_IN_PROCESS (yes; no skips the in-process rows).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +22,9 @@ runs="${RUNS:-3}"
 partitions="${PARTITIONS:-4}"
 systems="${SYSTEMS:-flowstate passthrough quix}"
 commit_ms="${COMMIT_INTERVAL_MS:-100}"
+flowstate_guarantees="${FLOWSTATE_GUARANTEES:-exactly-once at-least-once}"
+flowstate_threads="${FLOWSTATE_THREADS:-1 2}"
+flowstate_in_process="${FLOWSTATE_IN_PROCESS:-yes}"
 work="$(mktemp -d /tmp/flowstate-comparison.XXXXXX)"
 results="${RESULTS_FILE:-$work/results.tsv}"
 : > "$results"
@@ -120,8 +125,8 @@ for system in $systems; do
         #     (JSON at the topic boundaries) and prints its own `RESULT events=.. seconds=..
         #     events_per_s=.. p50_ms=.. p99_ms=.. peak_rss_mib=.. cpu_s=.. cpu_s_per_million_events=..` line.
         if [ "$flowstate_available" = yes ]; then
-            for guarantee in exactly-once at-least-once; do
-                for threads in 1 2; do
+            for guarantee in $flowstate_guarantees; do
+                for threads in $flowstate_threads; do
                     log "== Flowstate end-to-end, $guarantee, $threads thread(s)"
                     run_one "Flowstate" "$guarantee" "$threads" "$flowstate_bench" statement --mode e2e \
                         --guarantee "$guarantee" --threads "$threads" --bootstrap-servers @BOOTSTRAP@ \
@@ -130,6 +135,7 @@ for system in $systems; do
             done
             log "== Flowstate in-process"
             for run in $(seq 1 "$runs"); do
+                [ "$flowstate_in_process" = yes ] || break
                 line="$("$flowstate_bench" statement --mode in-process --statements "$statements" \
                         --organisations "$organisations" | grep '^RESULT')" || line=FAILED
                 printf '%s\t%s\t%s\t%s\n' "Flowstate in-process" "-" "1" "$line" >> "$results"

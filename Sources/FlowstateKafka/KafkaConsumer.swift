@@ -250,6 +250,23 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Starts committing offsets for the group without waiting for the broker's answer.
+    ///
+    /// Commits from one consumer reach the coordinator in the order they were started, and
+    /// closing the consumer waits for those still outstanding. Their outcome is not reported:
+    /// use it only where a lost commit is harmless (e.g. mirroring offsets a transaction
+    /// already committed).
+    ///
+    /// - Throws: ``KafkaError`` when the commit cannot be started (e.g. the consumer is closed).
+    public func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws(KafkaError) {
+        try ensureOpen()
+        guard !offsets.isEmpty else { return }
+        let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        try list.withListPointer { pointer throws(KafkaError) in
+            try KafkaError.check(rd_kafka_commit(client.handle, pointer, 1), "commit")
+        }
+    }
+
     /// Async form of ``commit(_:)``.
     public func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) async throws(KafkaError) {
         try await blocking.run { () throws(KafkaError) in try self.commit(offsets) }

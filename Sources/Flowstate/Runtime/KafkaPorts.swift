@@ -10,6 +10,8 @@ package protocol StreamConsumer: AnyObject {
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
     func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
     func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    /// Starts an offset commit without waiting for its outcome (which is not reported).
+    func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
     /// The first offset held and, for a read_committed consumer, the last stable offset.
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64)
     /// The log end offset (high watermark), past any open transaction: records of committed

@@ -86,6 +86,7 @@ final class LibrdkafkaConsumer: StreamConsumer {
         try consumer.committed(partitions)
     }
     func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.commit(offsets) }
+    func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.startCommit(offsets) }
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
         try consumer.watermarks(of: partition)
     }

@@ -131,7 +131,7 @@ final class StreamThread: @unchecked Sendable {
     func finish() throws {
         setState(.stopping)
         do {
-            try commit()
+            try commit(handingOver: true)
         } catch let error as KafkaError where error.code == .fenced || error.code == .transactionAbortable {
             // Fenced or failed transaction: nothing of it counts; stop without committing.
             logger.warning("Final commit failed; stopping without it", metadata: ["flowstate.error": "\(error)"])
@@ -305,7 +305,12 @@ final class StreamThread: @unchecked Sendable {
 
     /// Commits the open transaction (or, at-least-once, flushes and commits offsets), then
     /// applies every task's overlay and checkpoint to local state.
-    private func commit() throws {
+    ///
+    /// - Parameter handingOver: The partitions are about to be revoked or the thread stops:
+    ///   exactly-once waits for the mirror offset commit too, so whoever reads the partitions
+    ///   next sees it on a broker that does not store transactional offset commits. Otherwise
+    ///   the mirror is only started (the transaction already committed the offsets).
+    private func commit(handingOver: Bool = false) throws {
         lastCommit = monotonicClock()
         guard transactionOpen, let consumer, let producer else { return }
         let started = ContinuousClock.now
@@ -330,8 +335,13 @@ final class StreamThread: @unchecked Sendable {
         }
         do {
             // At-least-once: this is the commit. Exactly-once: a mirror of the offsets the
-            // transaction committed, for brokers that do not store transactional offset commits.
-            try consumer.commit(offsets)
+            // transaction committed, for brokers that do not store transactional offset commits;
+            // the stream thread need not wait for it (commits reach the coordinator in order).
+            if config.processingGuarantee == .atLeastOnce || handingOver {
+                try consumer.commit(offsets)
+            } else {
+                try consumer.startCommit(offsets)
+            }
         } catch {
             if config.processingGuarantee == .atLeastOnce { throw error }
             logger.debug("Mirror offset commit failed", metadata: ["flowstate.error": "\(error)"])
@@ -492,7 +502,7 @@ final class StreamThread: @unchecked Sendable {
                 }
                 if !positions.isEmpty { try consumer?.seek(positions) }
             } else {
-                try commit()
+                try commit(handingOver: true)
             }
         } catch {
             callbackError = error

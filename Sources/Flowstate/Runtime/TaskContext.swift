@@ -18,6 +18,8 @@ final class TaskContext {
     /// Records emitted while processing the current record.
     private(set) var pending: [KafkaProducerRecord] = []
     private var sourceHeader: KafkaHeader?
+    /// Where the changelog records are in ``pending``.
+    private var changelogIndices: [Int] = []
     /// Partition counts of output topics, for sinks.
     let partitionCount: (String) throws -> Int32
 
@@ -72,15 +74,28 @@ final class TaskContext {
     }
 
     /// Queues a changelog record for this task's partition, tagged with the source record.
+    ///
+    /// A key written again by the same record replaces that record's earlier changelog entry
+    /// for it: both carry the same source header and stand or fall together, so restoration
+    /// ends in the same state.
     func logChange(topic: String, key: [UInt8], value: [UInt8]?) {
-        pending.append(KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value,
-                                           headers: sourceHeader.map { [$0] } ?? []))
+        let record = KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value,
+                                         headers: sourceHeader.map { [$0] } ?? [])
+        if let earlier = changelogIndices.first(where: { pending[$0].topic == topic && pending[$0].key == key }) {
+            pending[earlier] = record
+        } else {
+            changelogIndices.append(pending.count)
+            pending.append(record)
+        }
     }
 
     /// Ends the current record successfully and returns what it emitted.
     func completeRecord() -> [KafkaProducerRecord] {
         stateManager?.stores.forEach { $0.commitRecord() }
-        defer { pending.removeAll(keepingCapacity: true) }
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            changelogIndices.removeAll(keepingCapacity: true)
+        }
         return pending
     }
 
@@ -88,6 +103,7 @@ final class TaskContext {
     func rollbackRecord() {
         stateManager?.stores.forEach { $0.rollbackRecord() }
         pending.removeAll(keepingCapacity: true)
+        changelogIndices.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Punctuation

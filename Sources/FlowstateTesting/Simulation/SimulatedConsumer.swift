@@ -100,6 +100,9 @@ final class SimulatedConsumer: StreamConsumer {
         for (partition, offset) in offsets { group.committed[partition] = offset.rawValue }
     }
 
+    /// The simulated broker answers at once, so a started commit is complete when this returns.
+    func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try commit(offsets) }
+
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
         try ensureUsable()
         // read_committed: ListOffsets answers the last stable offset as the latest offset.

@@ -64,13 +64,13 @@ final class TaskStateManager {
     ///   - sourceOffsets: Per source topic, the next offset to process.
     func commit(changelogEnds: [String: Int64], sourceOffsets: [String: Int64]) throws(FlowstateError) {
         let batch = database.map { _ in RocksWriteBatch() }
-        var memoryWrites: [(MemoryMap, [[UInt8]: [UInt8]?])] = []
+        var memoryWrites: [(MemoryMap, [ByteKey: [UInt8]?])] = []
         for store in stores {
             let overlay = store.takeOverlay()
             switch store.base {
             case .rocks(_, let namespace):
                 for (key, value) in overlay {
-                    if let value { batch?.put(namespace + key, value) } else { batch?.delete(namespace + key) }
+                    if let value { batch?.put(namespace + key.bytes, value) } else { batch?.delete(namespace + key.bytes) }
                 }
             case .memory(let map):
                 memoryWrites.append((map, overlay))
@@ -84,7 +84,7 @@ final class TaskStateManager {
             try rocks { try database.write(batch) }
         }
         for (map, overlay) in memoryWrites {
-            for (key, value) in overlay { map.entries[key] = value }
+            for (key, value) in overlay { map.entries[key.bytes] = value }
         }
     }
 

@@ -23,8 +23,9 @@ final class TaskStore {
     let name: String
     let changelogTopic: String?
     let base: StoreBase
-    private(set) var overlay: [[UInt8]: [UInt8]?] = [:]
-    private var undo: [(key: [UInt8], previous: [UInt8]??)] = []
+    /// Keyed by ``ByteKey`` (hashed in one pass, not byte by byte).
+    private(set) var overlay: [ByteKey: [UInt8]?] = [:]
+    private var undo: [(key: ByteKey, previous: [UInt8]??)] = []
     private(set) var isClosed = false
     /// Changes whenever the store's content changes other than by ``put(_:_:)`` (an undone
     /// record, dropped overlay, restored records, closing): caches of decoded values over
@@ -41,15 +42,15 @@ final class TaskStore {
 
     func get(_ key: [UInt8]) throws(FlowstateError) -> [UInt8]? {
         try ensureOpen()
-        if let pending = overlay[key] { return pending }
+        if let pending = overlay[ByteKey(key)] { return pending }
         return try baseGet(key)
     }
 
     /// Writes `value` (`nil` deletes) and logs it to the changelog.
     func put(_ key: [UInt8], _ value: [UInt8]?) throws(FlowstateError) {
         try ensureOpen()
-        undo.append((key, overlay[key]))
-        overlay[key] = .some(value)
+        let overlayKey = ByteKey(key)
+        undo.append((overlayKey, overlay.updateValue(value, forKey: overlayKey)))
         if let changelogTopic {
             task.logChange(topic: changelogTopic, key: key, value: value)
         }
@@ -60,8 +61,8 @@ final class TaskStore {
         let committed = try baseRange(from: lower, to: upper)
         guard !overlay.isEmpty else { return committed }
         var merged = Dictionary(committed.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-        for (key, value) in overlay where Self.inRange(key, lower, upper) {
-            if let value { merged[key] = value } else { merged.removeValue(forKey: key) }
+        for (key, value) in overlay where Self.inRange(key.bytes, lower, upper) {
+            if let value { merged[key.bytes] = value } else { merged.removeValue(forKey: key.bytes) }
         }
         return merged.map { (key: $0.key, value: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
@@ -77,7 +78,7 @@ final class TaskStore {
             count = try baseRange(from: nil, to: nil).count
         }
         for (key, value) in overlay {
-            let exists = try baseGet(key) != nil
+            let exists = try baseGet(key.bytes) != nil
             if value != nil, !exists { count += 1 } else if value == nil, exists { count -= 1 }
         }
         return max(0, count)
@@ -98,7 +99,7 @@ final class TaskStore {
     }
 
     /// Hands the overlay over for commit and starts a new, empty one.
-    func takeOverlay() -> [[UInt8]: [UInt8]?] {
+    func takeOverlay() -> [ByteKey: [UInt8]?] {
         defer { overlay = [:] }
         return overlay
     }

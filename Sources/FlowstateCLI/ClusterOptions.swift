@@ -8,7 +8,7 @@ struct ClusterOptions: ParsableArguments {
 
     /// The servers from the flag or the environment.
     func servers(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [String] {
-        guard let text = bootstrapServers ?? environment["FLOWSTATE_BOOTSTRAP_SERVERS"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let text = setting(bootstrapServers, "FLOWSTATE_BOOTSTRAP_SERVERS", environment: environment) else {
             throw ValidationError("--bootstrap-servers (or FLOWSTATE_BOOTSTRAP_SERVERS) is required")
         }
         return text.split(separator: ",").map(String.init)

@@ -1,3 +1,4 @@
+import Flowstate
 import Foundation
 import Saga
 import StatementLifecycle
@@ -70,7 +71,7 @@ struct DemoLoad: Sendable {
     /// Statement `index`: its organisation, an amount between 10.00 and 5,000.00 (spread
     /// log-uniformly, so small amounts are common), 60 % direct debit.
     func statement(_ index: Int) -> Statement {
-        var random = DemoRandom(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
+        var random = SeededRandom(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
         let organisation = "\(idPrefix)org-\(pad(random.next(below: organisations), 3))"
         let amount = Int((1_000 * pow(500, random.unit())).rounded())
         let method: Statement.PaymentMethod = random.next(below: 10) < 6 ? .directDebit : .manual
@@ -79,7 +80,7 @@ struct DemoLoad: Sendable {
 
     /// Saga `index`: an order whose fields pick its scenario.
     func order(_ index: Int) -> Order {
-        var random = DemoRandom(seed: seed &+ 0x5A6A &+ UInt64(index) &* 0xC2B2_AE35)
+        var random = SeededRandom(seed: seed &+ 0x5A6A &+ UInt64(index) &* 0xC2B2_AE35)
         var draw = random.next(below: 1_000)
         var scenario = OrderScenario.happy
         for candidate in OrderScenario.allCases {
@@ -111,23 +112,3 @@ struct DemoLoad: Sendable {
     }
 }
 
-/// SplitMix64: small, fast and seedable.
-struct DemoRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound`.
-    mutating func next(below bound: Int) -> Int { Int(next() % UInt64(max(1, bound))) }
-
-    /// A number in `0..<1`.
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-}

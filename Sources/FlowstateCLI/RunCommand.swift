@@ -34,7 +34,7 @@ struct RunCommand: AsyncParsableCommand {
     /// The topology options from flags and environment, checked against the topology.
     func topologyOptions(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TopologyCatalog.Options {
         var options = TopologyCatalog.Options()
-        if let text = autoApprovalLimit ?? environment["FLOWSTATE_AUTO_APPROVAL_LIMIT"].flatMap({ $0.isEmpty ? nil : $0 }) {
+        if let text = setting(autoApprovalLimit, "FLOWSTATE_AUTO_APPROVAL_LIMIT", environment: environment) {
             guard let limit = Int(text), limit >= 0 else {
                 throw ValidationError("--auto-approval-limit: '\(text)' is not a non-negative whole amount in minor units")
             }
@@ -151,15 +151,13 @@ struct PodSettings: ParsableArguments {
 
     /// Whether the thread count was set by flag or environment (it then wins over a
     /// listener's own concurrency).
-    var threadsGiven: Bool { threads != nil || !(ProcessInfo.processInfo.environment["FLOWSTATE_THREADS"] ?? "").isEmpty }
+    var threadsGiven: Bool { setting(threads, "FLOWSTATE_THREADS") != nil }
 
     /// The HTTP server's port and the address other pods reach it at, validated (the port must
     /// be free).
     func httpSettings(environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> (port: Int, advertisedAddress: String) {
-        func value(_ flag: String?, _ variable: String) -> String? {
-            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ flag: String?, _ variable: String) -> String? { setting(flag, variable, environment: environment) }
         var port = 8080
         if let text = value(httpPort, "FLOWSTATE_HTTP_PORT") {
             guard let number = Int(text) else { throw ValidationError("--http-port: '\(text)' is not a number") }
@@ -181,9 +179,7 @@ struct PodSettings: ParsableArguments {
     /// Resolves flags, then environment variables, into a validated configuration.
     func config(defaultApplicationID: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> FlowstateConfig {
-        func value(_ flag: String?, _ variable: String) -> String? {
-            flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ flag: String?, _ variable: String) -> String? { setting(flag, variable, environment: environment) }
         guard let servers = value(bootstrapServers, "FLOWSTATE_BOOTSTRAP_SERVERS") else {
             throw ValidationError("--bootstrap-servers (or FLOWSTATE_BOOTSTRAP_SERVERS) is required: `run` never embeds a cluster")
         }

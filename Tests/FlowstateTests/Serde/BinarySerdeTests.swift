@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test func randomGarbageThrowsDeserialization() {
-        var random = SplitMix64(state: 42)
+        var random = SeededRandom(seed: 42)
         let serde = BinarySerde<Everything>()
         for _ in 0..<2_000 {
             let count = Int.random(in: 0..<64, using: &random)

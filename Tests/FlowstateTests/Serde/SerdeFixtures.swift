@@ -1,3 +1,4 @@
+import Flowstate
 import Foundation
 
 /// A realistic record of the kind a topology keeps: nested, optional and enum fields.
@@ -167,15 +168,3 @@ struct AccountV2Required: Codable, Equatable {
     var nickname: String
 }
 
-/// A small deterministic generator for fuzz-style tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

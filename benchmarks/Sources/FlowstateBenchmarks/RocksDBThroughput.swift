@@ -1,3 +1,4 @@
+import Flowstate
 import FlowstateRocksDB
 import Foundation
 
@@ -40,7 +41,7 @@ enum RocksDBThroughput {
         let runDirectory = directory + "/rocksdb-throughput-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
 
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededRandom(seed: 0x5EED)
         let keys = (0..<records).map { makeKey($0, size: keySize) }
         let values = (0..<records).map { _ in makeValue(size: valueSize, using: &generator) }
         var results: [RocksDBThroughputResult] = []
@@ -128,22 +129,8 @@ enum RocksDBThroughput {
     }
 
     /// `size` pseudo-random bytes.
-    private static func makeValue(size: Int, using generator: inout SplitMix64) -> [UInt8] {
+    private static func makeValue(size: Int, using generator: inout SeededRandom) -> [UInt8] {
         (0..<size).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     }
 }
 
-/// A small, seedable pseudo-random generator (SplitMix64), so runs are repeatable.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

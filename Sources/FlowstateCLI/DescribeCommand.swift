@@ -30,9 +30,11 @@ struct DescribeCommand: ParsableCommand {
             print(try diagram(), terminator: "")
             return
         }
-        for unit in try entry.makeUnits(entry.defaultApplicationID, TopologyCatalog.Options()) {
+        let units = try entry.makeUnits(entry.defaultApplicationID, TopologyCatalog.Options())
+        for unit in units {
             let description = unit.topology.describe(applicationID: unit.applicationID)
-            if entry.name == "place-order-worker" { print("# listener \(unit.applicationID)") }
+            // A pod of several applications (a saga worker's listeners) names each one.
+            if units.count > 1 { print("# application \(unit.applicationID)") }
             switch format {
             case .text: print(description.text)
             case .mermaid: print(description.mermaid, terminator: "")

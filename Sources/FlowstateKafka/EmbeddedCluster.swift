@@ -23,6 +23,8 @@ public final class EmbeddedCluster: Sendable {
     public let bootstrapServers: String
     /// The number of brokers.
     public let brokerCount: Int
+    /// How many broker listeners had Nagle's algorithm turned off (see `BrokerListenerSockets`).
+    package let listenersWithoutNagle: Int
 
     /// Starts a cluster of `brokers` brokers listening on free localhost ports.
     ///
@@ -44,6 +46,7 @@ public final class EmbeddedCluster: Sendable {
         cluster = Mutex(SendableOpaquePointer(mock))
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(mock))
         brokerCount = brokers
+        listenersWithoutNagle = BrokerListenerSockets.disableNagle(ports: BrokerListenerSockets.ports(ofBootstrapServers: bootstrapServers))
     }
 
     /// Creates a topic (or fails if it exists with a different layout).

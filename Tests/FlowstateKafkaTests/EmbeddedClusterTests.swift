@@ -10,6 +10,18 @@ import Testing
         cluster.shutdown()
     }
 
+    @Test func brokerListenersHaveNagleOffAsARealBrokersConnectionsDo() throws {
+        let cluster = try EmbeddedCluster(brokers: 2)
+        let ports = BrokerListenerSockets.ports(ofBootstrapServers: cluster.bootstrapServers)
+        #expect(ports.count == 2)
+        let listeners = BrokerListenerSockets.listeners(ports: ports)
+        #expect(listeners.count == 2)
+        #expect(cluster.listenersWithoutNagle == 2)
+        #expect(listeners.allSatisfy(BrokerListenerSockets.isNagleDisabled))
+        cluster.shutdown()
+        #expect(BrokerListenerSockets.listeners(ports: ports).isEmpty)
+    }
+
     @Test func rejectsInvalidTopicLayouts() throws {
         let cluster = try EmbeddedCluster(brokers: 1)
         #expect(throws: KafkaError.self) { try cluster.createTopic("t", partitions: 0) }

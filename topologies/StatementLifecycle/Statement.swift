@@ -1,3 +1,4 @@
+public import Flowstate
 public import Saga
 
 /// A bank statement being closed and paid (seed 000's statement generation).
@@ -68,4 +69,19 @@ public enum StatementStatus: String, StateMachineStatus {
     case paymentReceived = "payment-received"
     /// Done. Terminal.
     case closed
+}
+
+extension Statement: BinaryDirectEncodable {
+    /// Writes the statement's binary store encoding directly (the bytes its `Encodable`
+    /// conformance writes, in declaration order).
+    public func encode(to writer: inout BinaryWriter) {
+        writer.field("id", id)
+        writer.field("organisationId", organisationId)
+        writer.field("status", status)
+        writer.field("amount", amount)
+        writer.field("currency", currency)
+        writer.field("paymentMethod", paymentMethod)
+        writer.field("updatedAt", updatedAt)
+        writer.field("updatedBy", updatedBy)
+    }
 }

@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Processors are synchronous, but saga endpoints and state-machine workers are `async`
 /// and may call external systems. This bridge gives the body a task whose jobs all run on
-/// the calling thread: a body that never suspends costs no thread hop, and one that awaits
+/// the calling thread: a body that never suspends runs to completion before the task is even
+/// enqueued (no thread hop, no wait), and one that awaits
 /// I/O parks the stream thread until its continuation is enqueued back here. It never blocks
 /// a thread of the cooperative pool on behalf of another (the stream thread is a dedicated
 /// thread; under the test driver the body still runs on the caller's thread).
@@ -14,7 +15,9 @@ import Foundation
 package func awaitOnCallerThread<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let executor = CallerThreadExecutor()
     let outcome = OutcomeBox<T>()
-    Task(executorPreference: executor) {
+    // Starts the body right here; only if it suspends does its continuation go through the
+    // executor (a body that never suspends finishes before `immediate` returns).
+    Task.immediate(executorPreference: executor) {
         do { outcome.value = .success(try await body()) } catch { outcome.value = .failure(error) }
         executor.finish()
     }

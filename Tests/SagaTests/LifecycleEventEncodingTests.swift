@@ -1,0 +1,13 @@
+@testable import Flowstate
+import Saga
+import Testing
+
+@Suite struct LifecycleEventEncodingTests {
+    @Test func historyStoreBytesAreThoseOfTheCodableEncoding() throws {
+        let history = [LifecycleEvent(status: "close-initiated", at: 1_700_000_000_000, actor: "external"),
+                       LifecycleEvent(status: "approved", at: -1, actor: String(repeating: "a", count: 300))]
+        let bytes = try BinarySerde<[LifecycleEvent]>().serialize(history)
+        #expect(bytes == (try BinaryEncoder.encode(history)))
+        #expect(try BinarySerde<[LifecycleEvent]>().deserialize(bytes) == history)
+    }
+}

@@ -16,3 +16,14 @@ import Testing
         }
     }
 }
+
+@Suite struct StatementJSONTests {
+    @Test func topicBytesAreThoseOfTheCodableEncodingAndReadBack() throws {
+        let statement = Statement(id: "stmt-\"1\"", organisationId: "org/1", status: .waitingForApproval, amount: 99,
+                                  currency: "EUR", paymentMethod: .manual, updatedAt: 1_700_000_000_123, updatedBy: "bob")
+        let bytes = try JSONSerde<Statement>().serialize(statement)
+        #expect(bytes == (try FastJSONEncoder.encode(statement)))
+        #expect(FastJSONDecoder.decodeDirect(Statement.self, from: bytes) == statement)
+        #expect(try JSONSerde<Statement>().deserialize(bytes) == statement)
+    }
+}

@@ -85,3 +85,27 @@ extension Statement: BinaryDirectEncodable {
         writer.field("updatedBy", updatedBy)
     }
 }
+
+extension Statement: JSONDirectDecodable {
+    /// Reads a statement from its JSON object (the members its `Decodable` conformance reads).
+    public init(json object: inout JSONObjectReader) throws {
+        self.init(id: try object.string("id"), organisationId: try object.string("organisationId"),
+                  status: try object.value("status"), amount: try object.int("amount"),
+                  currency: try object.string("currency"), paymentMethod: try object.value("paymentMethod"),
+                  updatedAt: try object.int64("updatedAt"), updatedBy: try object.string("updatedBy"))
+    }
+}
+
+extension Statement: JSONDirectEncodable {
+    /// Writes the statement's JSON object directly (the bytes its `Encodable` conformance writes).
+    public func encode(to object: inout JSONObjectWriter) {
+        object.field("id", id)
+        object.field("organisationId", organisationId)
+        object.field("status", status)
+        object.field("amount", amount)
+        object.field("currency", currency)
+        object.field("paymentMethod", paymentMethod)
+        object.field("updatedAt", updatedAt)
+        object.field("updatedBy", updatedBy)
+    }
+}

@@ -73,11 +73,17 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     let indexSink: String
     let census: StatusCensus?
     private var share: StatusCensusShare?
+    /// The machine's workers (each also as a ``SynchronousStateWorker`` if it is one, cast once
+    /// here) and worker transitions, read per record without copying the machine.
+    private let workers: [(worker: any StateWorker<Entity>, synchronous: (any SynchronousStateWorker<Entity>)?)]
+    private let workerTransitions: StateMachine<Entity>.WorkerTransitions
 
     init(machine: StateMachine<Entity>, census: StatusCensus? = nil) {
         writer = TransitionWriter(machine: machine)
         indexSink = "\(machine.name)-to-index"
         self.census = census
+        workers = machine.workers.map { ($0, $0 as? any SynchronousStateWorker<Entity>) }
+        workerTransitions = .init(machine)
     }
 
     /// Opens the writer's stores and joins the status census: the task's entities are counted
@@ -96,20 +102,21 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     func close() { share?.withdraw() }
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
-        let machine = writer.machine
         let incoming = record.value
         let entities = try writer.entityStore(context)
         var received: String { "status \(incoming.status.rawValue)" }
         let current: Entity
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
+                let machine = writer.machine
                 return try writer.reject(incoming.id, current: stored.status, received: received,
                                          reason: "\(machine.name) \(incoming.id) is \(stored.status.rawValue), not \(incoming.status.rawValue)",
                                          context: context)
             }
             current = stored
         } else {
-            guard incoming.status == machine.initialStatus else {
+            guard incoming.status == writer.machine.initialStatus else {
+                let machine = writer.machine
                 return try writer.reject(incoming.id, current: nil, received: received,
                                          reason: "unknown \(machine.name) \(incoming.id): new entities start in \(machine.initialStatus.rawValue)",
                                          context: context)
@@ -121,16 +128,29 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                 to: indexSink)
             current = incoming
         }
-        guard let worker = machine.workers.first(where: { $0.isApplicable(current) }) else { return }
-        guard let next = try awaitOnCallerThread({ try await worker.process(current) }) else { return }
+        guard let (worker, synchronous) = applicableWorker(current) else { return }
+        let result = if let synchronous {
+            try synchronous.processSynchronously(current)
+        } else {
+            try awaitOnCallerThread { try await worker.process(current) }
+        }
+        guard let next = result else { return }
         guard next.id == current.id else {
             throw SagaDefinitionError("worker \(type(of: worker)) returned \(next.id) for \(current.id)")
         }
-        guard machine.workerTransition(from: current.status, to: next) != nil else {
+        guard workerTransitions.allow(from: current.status, to: next) else {
             throw SagaDefinitionError("worker \(type(of: worker)) moved \(current.id) from \(current.status.rawValue) to "
                                       + "\(next.status.rawValue), which no transition (or its guard) allows")
         }
         try writer.nextStep(next, actor: worker.actor, context: context)
+    }
+
+    /// The first worker applicable to `entity`.
+    private func applicableWorker(_ entity: Entity)
+        -> (worker: any StateWorker<Entity>, synchronous: (any SynchronousStateWorker<Entity>)?)?
+    {
+        for entry in workers where entry.worker.isApplicable(entity) { return entry }
+        return nil
     }
 }
 

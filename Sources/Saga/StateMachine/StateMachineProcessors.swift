@@ -73,16 +73,15 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     let indexSink: String
     let census: StatusCensus?
     private var share: StatusCensusShare?
-    /// The machine's workers (each also as a ``SynchronousStateWorker`` if it is one, cast once
-    /// here) and worker transitions, read per record without copying the machine.
-    private let workers: [(worker: any StateWorker<Entity>, synchronous: (any SynchronousStateWorker<Entity>)?)]
+    /// The machine's workers and worker transitions, read per record without copying the machine.
+    private let workers: [BoundWorker<Entity>]
     private let workerTransitions: StateMachine<Entity>.WorkerTransitions
 
     init(machine: StateMachine<Entity>, census: StatusCensus? = nil) {
         writer = TransitionWriter(machine: machine)
         indexSink = "\(machine.name)-to-index"
         self.census = census
-        workers = machine.workers.map { ($0, $0 as? any SynchronousStateWorker<Entity>) }
+        workers = machine.workers.map { BoundWorker($0) }
         workerTransitions = .init(machine)
     }
 
@@ -128,28 +127,20 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                 to: indexSink)
             current = incoming
         }
-        guard let (worker, synchronous) = applicableWorker(current) else { return }
-        let result = if let synchronous {
-            try synchronous.processSynchronously(current)
-        } else {
-            try awaitOnCallerThread { try await worker.process(current) }
-        }
-        guard let next = result else { return }
+        guard let bound = applicableWorker(current), let next = try bound.run(current) else { return }
         guard next.id == current.id else {
-            throw SagaDefinitionError("worker \(type(of: worker)) returned \(next.id) for \(current.id)")
+            throw SagaDefinitionError("worker \(type(of: bound.worker)) returned \(next.id) for \(current.id)")
         }
         guard workerTransitions.allow(from: current.status, to: next) else {
-            throw SagaDefinitionError("worker \(type(of: worker)) moved \(current.id) from \(current.status.rawValue) to "
+            throw SagaDefinitionError("worker \(type(of: bound.worker)) moved \(current.id) from \(current.status.rawValue) to "
                                       + "\(next.status.rawValue), which no transition (or its guard) allows")
         }
-        try writer.nextStep(next, actor: worker.actor, context: context)
+        try writer.nextStep(next, actor: bound.actor, context: context)
     }
 
     /// The first worker applicable to `entity`.
-    private func applicableWorker(_ entity: Entity)
-        -> (worker: any StateWorker<Entity>, synchronous: (any SynchronousStateWorker<Entity>)?)?
-    {
-        for entry in workers where entry.worker.isApplicable(entity) { return entry }
+    private func applicableWorker(_ entity: Entity) -> BoundWorker<Entity>? {
+        for bound in workers where bound.isApplicable(entity) { return bound }
         return nil
     }
 }

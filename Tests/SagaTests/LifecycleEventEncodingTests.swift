@@ -1,5 +1,5 @@
 @testable import Flowstate
-import Saga
+@testable import Saga
 import Testing
 
 @Suite struct LifecycleEventEncodingTests {
@@ -9,5 +9,16 @@ import Testing
         let bytes = try BinarySerde<[LifecycleEvent]>().serialize(history)
         #expect(bytes == (try BinaryEncoder.encode(history)))
         #expect(try BinarySerde<[LifecycleEvent]>().deserialize(bytes) == history)
+    }
+}
+
+@Suite struct LifecycleHistorySerdeTests {
+    @Test func writesAndReadsTheBinarySerdeBytes() throws {
+        let history = [LifecycleEvent(status: "packed", at: 12, actor: "system"),
+                       LifecycleEvent(status: "shipped", at: 1_700_000_000_000, actor: "carrier")]
+        let bytes = try LifecycleHistorySerde().serialize(history)
+        #expect(bytes == (try BinaryEncoder.encode(history)))
+        #expect(try LifecycleHistorySerde().deserialize(bytes) == history)
+        #expect(try LifecycleHistorySerde().serialize([]) == (try BinaryEncoder.encode([LifecycleEvent]())))
     }
 }

@@ -239,13 +239,23 @@ struct CommandRouter<Entity: StateMachineEntity>: Processor {
 /// that were waiting for the entry.
 struct IndexProcessor<Entity: StateMachineEntity>: Processor {
     let writer: TransitionWriter<Entity>
+    /// The task's index and pending-commands stores, looked up once in `initialize`.
+    private var stores: (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>)?
 
     init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
 
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { stores = try Self.stores(writer.machine, context) }
+
+    private static func stores(_ machine: StateMachine<Entity>, _ context: ProcessorContext<String, [UInt8]>) throws
+        -> (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>)
+    {
+        (try context.keyValueStore(machine.indexStore, key: String.self, value: String.self),
+         try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self))
+    }
+
     func process(_ record: Record<String, String>, context: ProcessorContext<String, [UInt8]>) throws {
-        let machine = writer.machine
-        try context.keyValueStore(machine.indexStore, key: String.self, value: String.self).put(record.key, record.value)
-        let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+        let (index, pending) = try stores ?? Self.stores(writer.machine, context)
+        try index.put(record.key, record.value)
         guard let waiting = try pending.get(record.key) else { return }
         try pending.delete(record.key)
         for command in waiting {

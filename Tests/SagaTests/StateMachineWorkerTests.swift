@@ -16,6 +16,7 @@ private struct Pack: SynchronousStateWorker {
     func isApplicable(_ parcel: Parcel) -> Bool { parcel.status == .received }
     func processSynchronously(_ parcel: Parcel) throws -> Parcel? {
         if parcel.id == "broken" { throw SagaDefinitionError("cannot pack \(parcel.id)") }
+        if parcel.id == "later" { return nil }
         return Parcel(id: parcel.id, status: .packed)
     }
 }
@@ -61,5 +62,17 @@ private struct Ship: StateWorker {
             .pipeInput(key: "depot", value: Parcel(id: "broken", status: .received))
         #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("broken") == nil)
         #expect(try driver.outputTopic("parcel.packed", key: .string, value: .bytes).readRecordsToList().isEmpty)
+    }
+
+    @Test func aNewEntityNoWorkerMovesIsStoredWithItsFirstEvent() throws {
+        let machine = try machine()
+        let driver = try TopologyTestDriver(topology: try machine.topology(), applicationID: "parcels", startTime: 5_000)
+        defer { driver.close() }
+        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
+            .pipeInput(key: "depot", value: Parcel(id: "later", status: .received))
+        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("later")
+                == Parcel(id: "later", status: .received))
+        let history = try driver.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self).get("later")
+        #expect(history == [LifecycleEvent(status: "received", at: 5_000, actor: "external")])
     }
 }

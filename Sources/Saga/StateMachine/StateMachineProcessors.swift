@@ -37,13 +37,17 @@ struct TransitionWriter<Entity: StateMachineEntity> {
     }
 
     /// The seed's `nextStep()`: save, append history, emit to the status topic.
-    func nextStep(_ entity: Entity, actor: String, context: ProcessorContext<String, [UInt8]>) throws {
+    ///
+    /// - Parameter earlier: The entity's history before this step when the caller has it (an
+    ///   entity created by this same record, not stored yet); else it is read from the store.
+    func nextStep(_ entity: Entity, actor: String, after earlier: [LifecycleEvent]? = nil,
+                  context: ProcessorContext<String, [UInt8]>) throws {
         let now = context.wallClockTime
         var entity = entity
         entity.recordTransition(at: now, by: actor)
         let history = try historyStore(context)
         try entityStore(context).put(entity.id, entity)
-        var events = try history.get(entity.id) ?? []
+        var events = try earlier ?? history.get(entity.id) ?? []
         events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
         try history.put(entity.id, events)
         try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now),
@@ -105,6 +109,9 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         let entities = try writer.entityStore(context)
         var received: String { "status \(incoming.status.rawValue)" }
         let current: Entity
+        // The history of an entity this record creates; it is stored with the entity's first
+        // step (or alone when no worker moves it), so a new entity is written once.
+        var created: [LifecycleEvent]?
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
                 let machine = writer.machine
@@ -120,14 +127,16 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                          reason: "unknown \(machine.name) \(incoming.id): new entities start in \(machine.initialStatus.rawValue)",
                                          context: context)
             }
-            try entities.put(incoming.id, incoming)
-            try writer.historyStore(context).put(incoming.id, [LifecycleEvent(status: incoming.status.rawValue,
-                                                                              at: context.wallClockTime, actor: "external")])
+            created = [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external")]
             try context.forward(Record(key: incoming.id, value: Array(incoming.partitionKey.utf8), timestamp: context.wallClockTime),
                                 to: indexSink)
             current = incoming
         }
-        guard let bound = applicableWorker(current), let next = try bound.run(current) else { return }
+        guard let bound = applicableWorker(current), let next = try bound.run(current) else {
+            guard let created else { return }
+            try entities.put(incoming.id, incoming)
+            return try writer.historyStore(context).put(incoming.id, created)
+        }
         guard next.id == current.id else {
             throw SagaDefinitionError("worker \(type(of: bound.worker)) returned \(next.id) for \(current.id)")
         }
@@ -135,7 +144,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
             throw SagaDefinitionError("worker \(type(of: bound.worker)) moved \(current.id) from \(current.status.rawValue) to "
                                       + "\(next.status.rawValue), which no transition (or its guard) allows")
         }
-        try writer.nextStep(next, actor: bound.actor, context: context)
+        try writer.nextStep(next, actor: bound.actor, after: created, context: context)
     }
 
     /// The first worker applicable to `entity`.

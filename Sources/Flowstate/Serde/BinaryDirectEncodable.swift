@@ -27,11 +27,11 @@ public struct BinaryWriter {
     /// The bytes written so far.
     public var bytes: [UInt8] { storage }
 
-    /// Creates an empty writer.
+    /// Creates an empty writer with room for 256 bytes (a typical entity fits without regrowing).
     @inlinable
     public init() {
         storage = []
-        storage.reserveCapacity(128)
+        storage.reserveCapacity(256)
     }
 
     /// Writes a keyed entry holding a string (or a `String` raw value).

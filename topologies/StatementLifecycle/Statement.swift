@@ -1,3 +1,4 @@
+public import Flowstate
 public import Saga
 
 /// A bank statement being closed and paid (seed 000's statement generation).
@@ -68,4 +69,43 @@ public enum StatementStatus: String, StateMachineStatus {
     case paymentReceived = "payment-received"
     /// Done. Terminal.
     case closed
+}
+
+extension Statement: BinaryDirectEncodable {
+    /// Writes the statement's binary store encoding directly (the bytes its `Encodable`
+    /// conformance writes, in declaration order).
+    public func encode(to writer: inout BinaryWriter) {
+        writer.field("id", id)
+        writer.field("organisationId", organisationId)
+        writer.field("status", status)
+        writer.field("amount", amount)
+        writer.field("currency", currency)
+        writer.field("paymentMethod", paymentMethod)
+        writer.field("updatedAt", updatedAt)
+        writer.field("updatedBy", updatedBy)
+    }
+}
+
+extension Statement: JSONDirectDecodable {
+    /// Reads a statement from its JSON object (the members its `Decodable` conformance reads).
+    public init(json object: inout JSONObjectReader) throws {
+        self.init(id: try object.string("id"), organisationId: try object.string("organisationId"),
+                  status: try object.value("status"), amount: try object.int("amount"),
+                  currency: try object.string("currency"), paymentMethod: try object.value("paymentMethod"),
+                  updatedAt: try object.int64("updatedAt"), updatedBy: try object.string("updatedBy"))
+    }
+}
+
+extension Statement: JSONDirectEncodable {
+    /// Writes the statement's JSON object directly (the bytes its `Encodable` conformance writes).
+    public func encode(to object: inout JSONObjectWriter) {
+        object.field("id", id)
+        object.field("organisationId", organisationId)
+        object.field("status", status)
+        object.field("amount", amount)
+        object.field("currency", currency)
+        object.field("paymentMethod", paymentMethod)
+        object.field("updatedAt", updatedAt)
+        object.field("updatedBy", updatedBy)
+    }
 }

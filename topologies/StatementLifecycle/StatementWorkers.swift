@@ -1,22 +1,23 @@
 public import Saga
 
 /// The automatic steps of a statement, in the seed's worker shape. Each stands in for a call
-/// to another system (the approval inbox, the bank, the ledger).
+/// to another system (the approval inbox, the bank, the ledger); as stand-ins they never wait,
+/// so they are ``SynchronousStateWorker``s.
 public enum StatementWorkers {
     /// close-initiated → waiting-for-approval: files the statement in the approvers' inbox.
-    public struct RequestApproval: StateWorker {
+    public struct RequestApproval: SynchronousStateWorker {
         /// Creates the worker.
         public init() {}
         /// Statements whose closing was just requested.
         public func isApplicable(_ statement: Statement) -> Bool { statement.status == .closeInitiated }
         /// Moves the statement to waiting-for-approval.
-        public func process(_ statement: Statement) async throws -> Statement? {
+        public func processSynchronously(_ statement: Statement) -> Statement? {
             statement.moved(to: .waitingForApproval)
         }
     }
 
     /// waiting-for-approval → approved without a person, for amounts up to a limit.
-    public struct AutoApproval: StateWorker {
+    public struct AutoApproval: SynchronousStateWorker {
         /// The highest amount approved automatically.
         public let limit: Int
         /// Names the policy in the history.
@@ -28,23 +29,23 @@ public enum StatementWorkers {
             statement.status == .waitingForApproval && statement.amount <= limit
         }
         /// Approves the statement.
-        public func process(_ statement: Statement) async throws -> Statement? { statement.moved(to: .approved) }
+        public func processSynchronously(_ statement: Statement) -> Statement? { statement.moved(to: .approved) }
     }
 
     /// approved → direct-debit-initiated or payment-initiated, by payment method.
-    public struct InitiatePayment: StateWorker {
+    public struct InitiatePayment: SynchronousStateWorker {
         /// Creates the worker.
         public init() {}
         /// Approved statements.
         public func isApplicable(_ statement: Statement) -> Bool { statement.status == .approved }
         /// Starts the collection the payment method calls for.
-        public func process(_ statement: Statement) async throws -> Statement? {
+        public func processSynchronously(_ statement: Statement) -> Statement? {
             statement.moved(to: statement.paymentMethod == .directDebit ? .directDebitInitiated : .paymentInitiated)
         }
     }
 
     /// direct-debit-initiated or payment-initiated → payment-received-initiated: the money arrived.
-    public struct ReceivePayment: StateWorker {
+    public struct ReceivePayment: SynchronousStateWorker {
         /// Creates the worker.
         public init() {}
         /// Statements whose payment was initiated.
@@ -52,27 +53,27 @@ public enum StatementWorkers {
             statement.status == .directDebitInitiated || statement.status == .paymentInitiated
         }
         /// Records that a payment arrived.
-        public func process(_ statement: Statement) async throws -> Statement? { statement.moved(to: .paymentReceivedInitiated) }
+        public func processSynchronously(_ statement: Statement) -> Statement? { statement.moved(to: .paymentReceivedInitiated) }
     }
 
     /// payment-received-initiated → payment-received: the ledger reconciles the payment.
-    public struct ReconcilePayment: StateWorker {
+    public struct ReconcilePayment: SynchronousStateWorker {
         /// Creates the worker.
         public init() {}
         /// Statements with a payment to reconcile.
         public func isApplicable(_ statement: Statement) -> Bool { statement.status == .paymentReceivedInitiated }
         /// Reconciles it.
-        public func process(_ statement: Statement) async throws -> Statement? { statement.moved(to: .paymentReceived) }
+        public func processSynchronously(_ statement: Statement) -> Statement? { statement.moved(to: .paymentReceived) }
     }
 
     /// payment-received → closed.
-    public struct CloseStatement: StateWorker {
+    public struct CloseStatement: SynchronousStateWorker {
         /// Creates the worker.
         public init() {}
         /// Paid statements.
         public func isApplicable(_ statement: Statement) -> Bool { statement.status == .paymentReceived }
         /// Closes it.
-        public func process(_ statement: Statement) async throws -> Statement? { statement.moved(to: .closed) }
+        public func processSynchronously(_ statement: Statement) -> Statement? { statement.moved(to: .closed) }
     }
 }
 

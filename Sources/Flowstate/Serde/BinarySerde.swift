@@ -9,11 +9,27 @@
 /// - Renaming a property or changing its type makes old bytes fail with
 ///   ``FlowstateError/Code/deserialization``.
 ///
+/// A `Value` conforming to ``BinaryDirectEncodable`` is encoded by its own
+/// ``BinaryDirectEncodable/encode(to:)`` (the same bytes, without `Encoder`'s overhead).
+///
 /// - Important: Not a topic-boundary format: other languages cannot read it. Use
 ///   ``JSONSerde`` for topics.
 public struct BinarySerde<Value: Codable>: Serde {
+    /// `Value`'s direct encoding, if it has one.
+    private let direct: (any BinaryDirectEncoding<Value>)?
+
     /// Creates a binary serde for `Value`.
-    public init() {}
+    public init() {
+        if let type = Value.self as? any BinaryDirectEncodable.Type {
+            direct = Self.directEncoding(type)
+        } else {
+            direct = nil
+        }
+    }
+
+    private static func directEncoding<Direct: BinaryDirectEncodable>(_: Direct.Type) -> any BinaryDirectEncoding<Value> {
+        DirectEncoding<Direct, Value>()
+    }
 
     /// Encodes a value in the binary format.
     ///
@@ -22,7 +38,8 @@ public struct BinarySerde<Value: Codable>: Serde {
     /// - Throws: A ``FlowstateError`` with code ``FlowstateError/Code/serialization`` naming the
     ///   type, if the value's `encode(to:)` throws.
     public func serialize(_ value: Value) throws(FlowstateError) -> [UInt8] {
-        try BinaryCodec.encode(value)
+        if let direct { return direct.encode(value) }
+        return try BinaryCodec.encode(value)
     }
 
     /// Decodes a value from the binary format.
@@ -44,5 +61,20 @@ extension Serde {
     /// - Returns: A ``BinarySerde`` for `type`.
     public static func binary<T: Codable>(_ type: T.Type) -> BinarySerde<T> where Self == BinarySerde<T> {
         BinarySerde<T>()
+    }
+}
+
+/// Encodes the `Value` of a ``BinarySerde`` that is ``BinaryDirectEncodable``.
+protocol BinaryDirectEncoding<Value>: Sendable {
+    associatedtype Value
+    func encode(_ value: Value) -> [UInt8]
+}
+
+/// The direct encoding of `Value`, which is `Direct` (checked when the serde is created).
+private struct DirectEncoding<Direct: BinaryDirectEncodable, Value>: BinaryDirectEncoding {
+    func encode(_ value: Value) -> [UInt8] {
+        var writer = BinaryWriter()
+        unsafeBitCast(value, to: Direct.self).encode(to: &writer)
+        return writer.bytes
     }
 }

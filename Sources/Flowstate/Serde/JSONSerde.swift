@@ -21,8 +21,32 @@
 /// - Important: The serde holds no mutable state; every call encodes or decodes with coders
 ///   of its own, so one serde is safe to use from many threads at once.
 public struct JSONSerde<Value: Codable>: Serde {
+    /// `Value`'s direct decoding, if it has one (see ``JSONDirectDecodable``).
+    private let direct: (any JSONDirectDecoding<Value>)?
+    /// `Value`'s direct encoding, if it has one (see ``JSONDirectEncodable``).
+    private let directEncoding: (any JSONDirectEncoding<Value>)?
+
     /// Creates a JSON serde for `Value`.
-    public init() {}
+    public init() {
+        if let type = Value.self as? any JSONDirectDecodable.Type {
+            direct = Self.directDecoding(type)
+        } else {
+            direct = nil
+        }
+        if let type = Value.self as? any JSONDirectEncodable.Type {
+            directEncoding = Self.directEncoding(type)
+        } else {
+            directEncoding = nil
+        }
+    }
+
+    private static func directEncoding<Direct: JSONDirectEncodable>(_: Direct.Type) -> any JSONDirectEncoding<Value> {
+        DirectEncoding<Direct, Value>()
+    }
+
+    private static func directDecoding<Direct: JSONDirectDecodable>(_: Direct.Type) -> any JSONDirectDecoding<Value> {
+        DirectDecoding<Direct, Value>()
+    }
 
     /// Encodes a value as JSON.
     ///
@@ -31,6 +55,7 @@ public struct JSONSerde<Value: Codable>: Serde {
     /// - Throws: A ``FlowstateError`` with code ``FlowstateError/Code/serialization`` naming
     ///   the type and the coding path, e.g. for a non-finite `Double`.
     public func serialize(_ value: Value) throws(FlowstateError) -> [UInt8] {
+        if let directEncoding { return directEncoding.encode(value) }
         do {
             return try FastJSONEncoder.encode(value)
         } catch {
@@ -48,6 +73,7 @@ public struct JSONSerde<Value: Codable>: Serde {
     ///   the type and the coding path of the first problem (missing key, wrong type,
     ///   malformed JSON).
     public func deserialize(_ bytes: [UInt8]) throws(FlowstateError) -> Value {
+        if let direct, let value = direct.decode(bytes) { return value }
         do {
             return try FastJSONDecoder.decode(Value.self, from: bytes)
         } catch {
@@ -65,5 +91,34 @@ extension Serde {
     /// - Returns: A ``JSONSerde`` for `type`.
     public static func json<T: Codable>(_ type: T.Type) -> JSONSerde<T> where Self == JSONSerde<T> {
         JSONSerde<T>()
+    }
+}
+
+/// Decodes the `Value` of a ``JSONSerde`` that is ``JSONDirectDecodable``.
+protocol JSONDirectDecoding<Value>: Sendable {
+    associatedtype Value
+    /// The value, or `nil` for input the direct reading does not accept.
+    func decode(_ bytes: [UInt8]) -> Value?
+}
+
+/// The direct decoding of `Value`, which is `Direct` (checked when the serde is created).
+private struct DirectDecoding<Direct: JSONDirectDecodable, Value>: JSONDirectDecoding {
+    func decode(_ bytes: [UInt8]) -> Value? {
+        FastJSONDecoder.decodeDirect(Direct.self, from: bytes).map { unsafeBitCast($0, to: Value.self) }
+    }
+}
+
+/// Encodes the `Value` of a ``JSONSerde`` that is ``JSONDirectEncodable``.
+protocol JSONDirectEncoding<Value>: Sendable {
+    associatedtype Value
+    func encode(_ value: Value) -> [UInt8]
+}
+
+/// The direct encoding of `Value`, which is `Direct` (checked when the serde is created).
+private struct DirectEncoding<Direct: JSONDirectEncodable, Value>: JSONDirectEncoding {
+    func encode(_ value: Value) -> [UInt8] {
+        var object = JSONObjectWriter()
+        unsafeBitCast(value, to: Direct.self).encode(to: &object)
+        return object.finish()
     }
 }

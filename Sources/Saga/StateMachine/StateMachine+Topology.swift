@@ -63,7 +63,7 @@ extension StateMachine {
         builder.processingErrorPolicy = .deadLetter
         builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self))
             .partitioned(byValueIn: indexStore))
-        builder.addStore(Stores.persistent(historyStore, key: .string, value: .binary([LifecycleEvent].self))
+        builder.addStore(Stores.persistent(historyStore, key: .string, value: LifecycleHistorySerde())
             .partitioned(byValueIn: indexStore))
         builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
         builder.addStore(Stores.persistent(pendingCommandsStore, key: .string, value: .binary([PendingCommand].self)))

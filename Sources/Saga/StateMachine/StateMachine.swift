@@ -137,13 +137,6 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
         }
     }
 
-    /// The worker transition from `entity`'s old status to its new one, if allowed.
-    func workerTransition(from status: Entity.Status, to next: Entity) -> Transition? {
-        transitions.first {
-            $0.from == status && $0.to == next.status && $0.trigger == .worker && ($0.condition?.test(next, nil) ?? true)
-        }
-    }
-
     /// The first command transition named `command` from `entity`'s status whose guard holds.
     func commandTransition(for entity: Entity, command: StateMachineCommand) -> Transition? {
         transitions.first {
@@ -166,5 +159,27 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
             throw SagaDefinitionError("duplicate transition \(transition.from.rawValue) → \(transition.to.rawValue)")
         }
         transitions.append(transition)
+    }
+}
+
+extension StateMachine {
+    /// The worker transitions grouped by the status they leave, built once per processor so
+    /// checking a worker's result looks at that status's transitions only.
+    struct WorkerTransitions: Sendable {
+        private let byStatus: [Entity.Status: [Transition]]
+
+        init(_ machine: StateMachine) {
+            byStatus = Dictionary(grouping: machine.transitions.filter { $0.trigger == .worker }, by: \.from)
+        }
+
+        /// Whether a worker may move an entity from `status` to `next`: a worker transition
+        /// between the two statuses whose guard (if any) holds for `next`.
+        func allow(from status: Entity.Status, to next: Entity) -> Bool {
+            guard let candidates = byStatus[status] else { return false }
+            for transition in candidates where transition.to == next.status {
+                if transition.condition?.test(next, nil) ?? true { return true }
+            }
+            return false
+        }
     }
 }

@@ -46,3 +46,21 @@ extension StateWorker {
     /// `"system"`.
     public var actor: String { "system" }
 }
+
+/// A ``StateWorker`` whose step never waits (no I/O, no `await`): the machine calls
+/// ``processSynchronously(_:)`` on the stream thread directly instead of running the async
+/// ``StateWorker/process(_:)`` in a task.
+public protocol SynchronousStateWorker<Entity>: StateWorker {
+    /// The entity type.
+    associatedtype Entity
+    /// Does the step's work and returns the entity in its next status, or `nil` when there is
+    /// nothing to do yet.
+    ///
+    /// - Throws: Any error; as for ``StateWorker/process(_:)``.
+    func processSynchronously(_ entity: Entity) throws -> Entity?
+}
+
+extension SynchronousStateWorker {
+    /// Runs ``processSynchronously(_:)``.
+    public func process(_ entity: Entity) async throws -> Entity? { try processSynchronously(entity) }
+}

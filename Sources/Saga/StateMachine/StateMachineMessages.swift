@@ -1,3 +1,5 @@
+public import Flowstate
+
 /// A command for a manual step, such as an approval; sent to `<machine>.commands` keyed by
 /// the entity id.
 public struct StateMachineCommand: Codable, Sendable, Hashable {
@@ -49,4 +51,13 @@ public struct StateMachineRejection: Codable, Sendable, Hashable {
     public var reason: String
     /// When, in milliseconds since the epoch.
     public var at: Int64
+}
+
+extension LifecycleEvent: BinaryDirectEncodable {
+    /// Writes the event's binary store encoding directly (the bytes its `Encodable` conformance writes).
+    public func encode(to writer: inout BinaryWriter) {
+        writer.field("status", status)
+        writer.field("at", at)
+        writer.field("actor", actor)
+    }
 }

@@ -37,13 +37,17 @@ struct TransitionWriter<Entity: StateMachineEntity> {
     }
 
     /// The seed's `nextStep()`: save, append history, emit to the status topic.
-    func nextStep(_ entity: Entity, actor: String, context: ProcessorContext<String, [UInt8]>) throws {
+    ///
+    /// - Parameter earlier: The entity's history before this step when the caller has it (an
+    ///   entity created by this same record, not stored yet); else it is read from the store.
+    func nextStep(_ entity: Entity, actor: String, after earlier: [LifecycleEvent]? = nil,
+                  context: ProcessorContext<String, [UInt8]>) throws {
         let now = context.wallClockTime
         var entity = entity
         entity.recordTransition(at: now, by: actor)
         let history = try historyStore(context)
         try entityStore(context).put(entity.id, entity)
-        var events = try history.get(entity.id) ?? []
+        var events = try earlier ?? history.get(entity.id) ?? []
         events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
         try history.put(entity.id, events)
         try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now),
@@ -73,11 +77,16 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     let indexSink: String
     let census: StatusCensus?
     private var share: StatusCensusShare?
+    /// The machine's workers and worker transitions, read per record without copying the machine.
+    private let workers: [BoundWorker<Entity>]
+    private let workerTransitions: StateMachine<Entity>.WorkerTransitions
 
     init(machine: StateMachine<Entity>, census: StatusCensus? = nil) {
         writer = TransitionWriter(machine: machine)
         indexSink = "\(machine.name)-to-index"
         self.census = census
+        workers = machine.workers.map { BoundWorker($0) }
+        workerTransitions = .init(machine)
     }
 
     /// Opens the writer's stores and joins the status census: the task's entities are counted
@@ -96,41 +105,52 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     func close() { share?.withdraw() }
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
-        let machine = writer.machine
         let incoming = record.value
         let entities = try writer.entityStore(context)
         var received: String { "status \(incoming.status.rawValue)" }
         let current: Entity
+        // The history of an entity this record creates; it is stored with the entity's first
+        // step (or alone when no worker moves it), so a new entity is written once.
+        var created: [LifecycleEvent]?
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
+                let machine = writer.machine
                 return try writer.reject(incoming.id, current: stored.status, received: received,
                                          reason: "\(machine.name) \(incoming.id) is \(stored.status.rawValue), not \(incoming.status.rawValue)",
                                          context: context)
             }
             current = stored
         } else {
-            guard incoming.status == machine.initialStatus else {
+            guard incoming.status == writer.machine.initialStatus else {
+                let machine = writer.machine
                 return try writer.reject(incoming.id, current: nil, received: received,
                                          reason: "unknown \(machine.name) \(incoming.id): new entities start in \(machine.initialStatus.rawValue)",
                                          context: context)
             }
-            try entities.put(incoming.id, incoming)
-            try writer.historyStore(context).put(incoming.id, [LifecycleEvent(status: incoming.status.rawValue,
-                                                                              at: context.wallClockTime, actor: "external")])
+            created = [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external")]
             try context.forward(Record(key: incoming.id, value: Array(incoming.partitionKey.utf8), timestamp: context.wallClockTime),
                                 to: indexSink)
             current = incoming
         }
-        guard let worker = machine.workers.first(where: { $0.isApplicable(current) }) else { return }
-        guard let next = try awaitOnCallerThread({ try await worker.process(current) }) else { return }
-        guard next.id == current.id else {
-            throw SagaDefinitionError("worker \(type(of: worker)) returned \(next.id) for \(current.id)")
+        guard let bound = applicableWorker(current), let next = try bound.run(current) else {
+            guard let created else { return }
+            try entities.put(incoming.id, incoming)
+            return try writer.historyStore(context).put(incoming.id, created)
         }
-        guard machine.workerTransition(from: current.status, to: next) != nil else {
-            throw SagaDefinitionError("worker \(type(of: worker)) moved \(current.id) from \(current.status.rawValue) to "
+        guard next.id == current.id else {
+            throw SagaDefinitionError("worker \(type(of: bound.worker)) returned \(next.id) for \(current.id)")
+        }
+        guard workerTransitions.allow(from: current.status, to: next) else {
+            throw SagaDefinitionError("worker \(type(of: bound.worker)) moved \(current.id) from \(current.status.rawValue) to "
                                       + "\(next.status.rawValue), which no transition (or its guard) allows")
         }
-        try writer.nextStep(next, actor: worker.actor, context: context)
+        try writer.nextStep(next, actor: bound.actor, after: created, context: context)
+    }
+
+    /// The first worker applicable to `entity`.
+    private func applicableWorker(_ entity: Entity) -> BoundWorker<Entity>? {
+        for bound in workers where bound.isApplicable(entity) { return bound }
+        return nil
     }
 }
 
@@ -228,13 +248,23 @@ struct CommandRouter<Entity: StateMachineEntity>: Processor {
 /// that were waiting for the entry.
 struct IndexProcessor<Entity: StateMachineEntity>: Processor {
     let writer: TransitionWriter<Entity>
+    /// The task's index and pending-commands stores, looked up once in `initialize`.
+    private var stores: (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>)?
 
     init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
 
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { stores = try Self.stores(writer.machine, context) }
+
+    private static func stores(_ machine: StateMachine<Entity>, _ context: ProcessorContext<String, [UInt8]>) throws
+        -> (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>)
+    {
+        (try context.keyValueStore(machine.indexStore, key: String.self, value: String.self),
+         try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self))
+    }
+
     func process(_ record: Record<String, String>, context: ProcessorContext<String, [UInt8]>) throws {
-        let machine = writer.machine
-        try context.keyValueStore(machine.indexStore, key: String.self, value: String.self).put(record.key, record.value)
-        let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+        let (index, pending) = try stores ?? Self.stores(writer.machine, context)
+        try index.put(record.key, record.value)
         guard let waiting = try pending.get(record.key) else { return }
         try pending.delete(record.key)
         for command in waiting {

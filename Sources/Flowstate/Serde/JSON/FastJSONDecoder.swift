@@ -30,7 +30,7 @@ package final class FastJSONDecoder: Decoder {
     @exclusivity(unchecked) package var codingPath: [any CodingKey]
     package var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    private init(reader: JSONValueReader, position: Int, codingPath: [any CodingKey]) {
+    init(reader: JSONValueReader, position: Int, codingPath: [any CodingKey]) {
         self.reader = reader
         self.position = position
         self.codingPath = codingPath
@@ -49,7 +49,7 @@ package final class FastJSONDecoder: Decoder {
     }
 
     /// Validates the whole input; returns where its value starts.
-    private static func validatedStart(of buffer: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> Int {
+    static func validatedStart(of buffer: UnsafeBufferPointer<UInt8>) throws(DecodingError) -> Int {
         var validator = JSONValidator(buffer)
         do {
             return try validator.validateDocument()
@@ -61,12 +61,17 @@ package final class FastJSONDecoder: Decoder {
     // MARK: - Decoder
 
     package func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        // The entry before the members holds the container's lookup hint in its `value`.
-        let slot = entries.count
-        entries.append(Entry(keyStart: 0, keyEnd: 0, keyEscaped: false, value: slot + 1))
-        let range = try scanObject(at: position)
+        let (range, slot) = try openObject(at: position)
         return KeyedDecodingContainer(FastJSONKeyedDecodingContainer<Key>(
             decoder: self, entries: range, slot: slot, codingPath: codingPath))
+    }
+
+    /// Records the members of the object at `offset`, preceded by the slot holding the lookup
+    /// hint (in its `value`); returns the members' range in ``entries`` and the slot.
+    func openObject(at offset: Int) throws -> (members: Range<Int>, slot: Int) {
+        let slot = entries.count
+        entries.append(Entry(keyStart: 0, keyEnd: 0, keyEscaped: false, value: slot + 1))
+        return (try scanObject(at: offset), slot)
     }
 
     package func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -287,26 +292,29 @@ package final class FastJSONDecoder: Decoder {
 
     /// The value offset of the member named `key` in `range`, searching onward from the slot's hint.
     fileprivate func find(_ key: String, in range: Range<Int>, slot: Int) -> Int? {
-        if range.isEmpty { return nil }
         var name = key
-        return name.withUTF8 { name -> Int? in
-            let start = entries[slot].value
-            var index = start
-            repeat {
-                let entry = entries[index]
-                let matches = entry.keyEscaped
-                    ? (try? reader.string(contentFrom: entry.keyStart, to: entry.keyEnd, escaped: true))
-                        .map { $0.utf8.elementsEqual(name) } ?? false
-                    : reader.rawKeyEquals(start: entry.keyStart, end: entry.keyEnd, name)
-                index += 1
-                if index == range.upperBound { index = range.lowerBound }
-                if matches {
-                    entries[slot] = Entry(keyStart: 0, keyEnd: 0, keyEscaped: false, value: index)
-                    return entry.value
-                }
-            } while index != start
-            return nil
-        }
+        return name.withUTF8 { find(utf8: $0, in: range, slot: slot) }
+    }
+
+    /// The value offset of the member whose key's UTF-8 is `name` in `range`, searching onward from the slot's hint.
+    func find(utf8 name: UnsafeBufferPointer<UInt8>, in range: Range<Int>, slot: Int) -> Int? {
+        if range.isEmpty { return nil }
+        let start = entries[slot].value
+        var index = start
+        repeat {
+            let entry = entries[index]
+            let matches = entry.keyEscaped
+                ? (try? reader.string(contentFrom: entry.keyStart, to: entry.keyEnd, escaped: true))
+                    .map { $0.utf8.elementsEqual(name) } ?? false
+                : reader.rawKeyEquals(start: entry.keyStart, end: entry.keyEnd, name)
+            index += 1
+            if index == range.upperBound { index = range.lowerBound }
+            if matches {
+                entries[slot] = Entry(keyStart: 0, keyEnd: 0, keyEscaped: false, value: index)
+                return entry.value
+            }
+        } while index != start
+        return nil
     }
 
     /// The key of an entry as a `String`.

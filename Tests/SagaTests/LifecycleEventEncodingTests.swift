@@ -1,0 +1,24 @@
+@testable import Flowstate
+@testable import Saga
+import Testing
+
+@Suite struct LifecycleEventEncodingTests {
+    @Test func historyStoreBytesAreThoseOfTheCodableEncoding() throws {
+        let history = [LifecycleEvent(status: "close-initiated", at: 1_700_000_000_000, actor: "external"),
+                       LifecycleEvent(status: "approved", at: -1, actor: String(repeating: "a", count: 300))]
+        let bytes = try BinarySerde<[LifecycleEvent]>().serialize(history)
+        #expect(bytes == (try BinaryEncoder.encode(history)))
+        #expect(try BinarySerde<[LifecycleEvent]>().deserialize(bytes) == history)
+    }
+}
+
+@Suite struct LifecycleHistorySerdeTests {
+    @Test func writesAndReadsTheBinarySerdeBytes() throws {
+        let history = [LifecycleEvent(status: "packed", at: 12, actor: "system"),
+                       LifecycleEvent(status: "shipped", at: 1_700_000_000_000, actor: "carrier")]
+        let bytes = try LifecycleHistorySerde().serialize(history)
+        #expect(bytes == (try BinaryEncoder.encode(history)))
+        #expect(try LifecycleHistorySerde().deserialize(bytes) == history)
+        #expect(try LifecycleHistorySerde().serialize([]) == (try BinaryEncoder.encode([LifecycleEvent]())))
+    }
+}

@@ -1,4 +1,5 @@
 import FlowstateRocksDB
+import Foundation
 
 /// Where a task's store keeps committed data.
 enum StoreBase {
@@ -23,6 +24,10 @@ final class TaskStore {
     let name: String
     let changelogTopic: String?
     let base: StoreBase
+    /// The prefix of the store's keys in the task's database (empty for in-memory stores).
+    var namespace: [UInt8] {
+        if case .rocks(_, let namespace) = base { namespace } else { [] }
+    }
     /// Keyed by ``ByteKey`` (hashed in one pass, not byte by byte).
     private(set) var overlay: [ByteKey: [UInt8]?] = [:]
     private var undo: [(key: ByteKey, previous: [UInt8]??)] = []
@@ -152,6 +157,13 @@ final class TaskStore {
     private func ensureOpen() throws(FlowstateError) {
         if isClosed { throw FlowstateError(.storeClosed, "store \(name) of task \(task.taskID) is closed") }
     }
+}
+
+/// Whether `a` sorts before `b` byte-wise (RocksDB's default order: unsigned bytes, a prefix first).
+func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    let common = min(a.count, b.count)
+    let order = a.withUnsafeBytes { a in b.withUnsafeBytes { b in common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common) } }
+    return order != 0 ? order < 0 : a.count < b.count
 }
 
 /// Runs a RocksDB call, turning its error into a ``FlowstateError``.

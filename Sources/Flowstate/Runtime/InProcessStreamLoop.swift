@@ -12,10 +12,12 @@ package final class InProcessStreamLoop {
     private let partitionCounts: [String: Int]
     private var tasks: [TaskID: StreamTask] = [:]
     private var dirty: [TaskID: StreamTask] = [:]
-    private var queue: [KafkaConsumerRecord] = []
+    /// What the loop knows of each topic written or read, looked up once per record.
+    private var routes: [String: TopicRoute] = [:]
+    /// Routes with records delivered since the last commit.
+    private var deliveredRoutes: [TopicRoute] = []
+    private var queue: [(record: KafkaConsumerRecord, route: TopicRoute)] = []
     private var head = 0
-    private var nextOffsets: [KafkaTopicPartition: Int64] = [:]
-    private var delivered: [KafkaTopicPartition: Int64] = [:]
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
     /// Records processed so far (inputs and fed-back outputs).
@@ -24,6 +26,32 @@ package final class InProcessStreamLoop {
     package private(set) var emittedRecords = 0
     /// Called with every emitted record.
     package var observe: (KafkaProducerRecord) -> Void = { _ in }
+
+    /// One topic: its partitions' next offsets and last delivered offsets, and the tasks reading it.
+    private final class TopicRoute {
+        let topic: String
+        let partitionCount: Int32
+        /// The task reading each partition (empty when no sub-topology reads the topic).
+        let readers: [StreamTask]
+        var nextOffsets: [Int64]
+        /// Per partition, the offset of the last record delivered since the last commit (-1: none).
+        var delivered: [Int64]
+        var hasDelivered = false
+
+        init(topic: String, partitionCount: Int32, readers: [StreamTask]) {
+            self.topic = topic
+            self.partitionCount = partitionCount
+            self.readers = readers
+            nextOffsets = Array(repeating: 0, count: Int(partitionCount))
+            delivered = Array(repeating: -1, count: Int(partitionCount))
+        }
+
+        /// Makes room for records to partitions below `count` (a record may name its partition).
+        func grow(to count: Int) {
+            nextOffsets += Array(repeating: 0, count: count - nextOffsets.count)
+            delivered += Array(repeating: -1, count: count - delivered.count)
+        }
+    }
 
     /// Creates the loop and every task (each sub-topology × partition), stores under
     /// `<stateDirectory>/<applicationID>`.
@@ -61,13 +89,13 @@ package final class InProcessStreamLoop {
     /// - Throws: ``FlowstateError`` when processing fails under ``ProcessingErrorPolicy/fail``.
     package func run() throws {
         while head < queue.count {
-            let record = queue[head]
+            let (record, route) = queue[head]
             head += 1
             if head >= 4_096, head * 2 >= queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
-            try process(record)
+            try process(record, task: route.readers[Int(record.partition)])
             sinceCommit += 1
             if sinceCommit >= commitEvery { try commit() }
         }
@@ -80,9 +108,7 @@ package final class InProcessStreamLoop {
         tasks = [:]
     }
 
-    private func process(_ record: KafkaConsumerRecord) throws {
-        guard let subtopology = topology.subtopology(readingTopic: record.topic),
-              let task = tasks[TaskID(subtopology: subtopology.id, partition: record.partition)] else { return }
+    private func process(_ record: KafkaConsumerRecord, task: StreamTask) throws {
         processedRecords += 1
         dirty[task.id] = task
         switch try task.process(record, policy: topology.processingErrorPolicy) {
@@ -94,27 +120,52 @@ package final class InProcessStreamLoop {
         }
     }
 
+    private func route(_ topic: String) -> TopicRoute {
+        if let route = routes[topic] { return route }
+        let count = Int32(partitionCounts[topic] ?? 1)
+        var readers: [StreamTask] = []
+        if let subtopology = topology.subtopology(readingTopic: topic) {
+            readers = (0..<count).compactMap { tasks[TaskID(subtopology: subtopology.id, partition: $0)] }
+            if readers.count != Int(count) { readers = [] }  // co-partitioning was checked: not reached
+        }
+        let route = TopicRoute(topic: topic, partitionCount: count, readers: readers)
+        routes[topic] = route
+        return route
+    }
+
     private func append(_ record: KafkaProducerRecord, emitted: Bool) {
-        let count = Int32(partitionCounts[record.topic] ?? 1)
-        let partition = record.partition ?? KafkaPartitioner.partition(forKey: record.key ?? [], partitionCount: count)
-        let topicPartition = KafkaTopicPartition(topic: record.topic, partition: partition)
-        let offset = nextOffsets[topicPartition, default: 0]
-        nextOffsets[topicPartition] = offset + 1
+        let route = route(record.topic)
+        let partition = record.partition ?? KafkaPartitioner.partition(forKey: record.key ?? [], partitionCount: route.partitionCount)
+        if Int(partition) >= route.nextOffsets.count { route.grow(to: Int(partition) + 1) }  // e.g. a changelog: one per task
+        let offset = route.nextOffsets[Int(partition)]
+        route.nextOffsets[Int(partition)] = offset + 1
         if emitted {
             emittedRecords += 1
-            delivered[topicPartition] = offset
+            route.delivered[Int(partition)] = offset
+            if !route.hasDelivered {
+                route.hasDelivered = true
+                deliveredRoutes.append(route)
+            }
             observe(record)
         }
-        guard topology.subtopology(readingTopic: record.topic) != nil else { return }
-        queue.append(KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
-                                         value: record.value, headers: record.headers,
-                                         timestamp: record.timestamp ?? wallClock()))
+        guard !route.readers.isEmpty else { return }
+        queue.append((KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
+                                          value: record.value, headers: record.headers,
+                                          timestamp: record.timestamp ?? wallClock()), route))
     }
 
     private func commit() throws {
         sinceCommit = 0
+        var delivered: [KafkaTopicPartition: Int64] = [:]
+        for route in deliveredRoutes {
+            for (partition, offset) in route.delivered.enumerated() where offset >= 0 {
+                delivered[KafkaTopicPartition(topic: route.topic, partition: Int32(partition))] = offset
+                route.delivered[partition] = -1
+            }
+            route.hasDelivered = false
+        }
+        deliveredRoutes.removeAll(keepingCapacity: true)
         for task in dirty.values { try task.commitState(delivered: delivered) }
         dirty = [:]
-        delivered = [:]
     }
 }

@@ -9,11 +9,14 @@ public final class KeyValueStore<Key, Value> {
     let bytes: TaskStore
     let keySerde: any Serde<Key>
     let valueSerde: any Serde<Value>
-    /// Decoded values of keys recently read or written (`nil`: absent), so a read after a
-    /// read or write of the same key neither looks it up nor decodes it. Valid while the
-    /// byte store's generation is `cacheGeneration`; only for value types (a class instance
-    /// handed out could be changed without a put).
-    private var cache: [ByteKey: Value?] = [:]
+    /// Decoded values of keys recently read or written, so a read after a read or write of the
+    /// same key neither looks it up nor decodes it: the slot in ``values`` of each key, `-1` for
+    /// a key known absent. (Not `[ByteKey: Value?]`: a dictionary of a generic value is used
+    /// unspecialised, copying keys through value witnesses on every probe.) Valid while the byte
+    /// store's generation is `cacheGeneration`; only for value types (a class instance handed
+    /// out could be changed without a put).
+    private var slots: [ByteKey: Int] = [:]
+    private var values: [Value] = []
     private var cacheGeneration: Int
     private let caches: Bool
     /// Entries kept before the cache starts over.
@@ -27,25 +30,42 @@ public final class KeyValueStore<Key, Value> {
         caches = !(Value.self is AnyObject.Type)
     }
 
-    private func cached(_ key: [UInt8]) -> Value?? {
-        guard caches else { return nil }
-        if cacheGeneration != bytes.generation {
-            cache.removeAll()
+    /// Empties the cache when the store changed underneath or the cache is full.
+    private func checkCache() {
+        if cacheGeneration != bytes.generation || slots.count >= Self.cacheLimit || values.count >= Self.cacheLimit {
+            slots.removeAll(keepingCapacity: cacheGeneration == bytes.generation)
+            values.removeAll(keepingCapacity: cacheGeneration == bytes.generation)
             cacheGeneration = bytes.generation
-            return nil
         }
-        return cache[ByteKey(key)]
     }
 
-    private func remember(_ key: [UInt8], _ value: Value?) {
+    private func cached(_ key: ByteKey) -> Value?? {
+        guard caches else { return nil }
+        checkCache()
+        guard let slot = slots[key] else { return nil }
+        return slot < 0 ? .some(nil) : .some(values[slot])
+    }
+
+    private func remember(_ key: ByteKey, _ value: Value?) {
         guard caches else { return }
-        if cacheGeneration != bytes.generation {
-            cache.removeAll()
-            cacheGeneration = bytes.generation
+        checkCache()
+        var appends = false
+        Self.point(&slots[key, default: -1], at: value, next: values.count, in: &values, appends: &appends)  // one lookup
+        if appends, let value { values.append(value) }
+    }
+
+    /// Points a key's slot at `value`: overwritten in place, or to be appended at `next`, or `-1` (absent).
+    private static func point(_ slot: inout Int, at value: Value?, next: Int, in values: inout [Value], appends: inout Bool) {
+        guard let value else {
+            slot = -1
+            return
         }
-        let key = ByteKey(key)
-        if cache.count >= Self.cacheLimit, cache[key] == nil { cache.removeAll(keepingCapacity: true) }
-        cache[key] = .some(value)
+        if slot >= 0 {
+            values[slot] = value
+        } else {
+            slot = next
+            appends = true
+        }
     }
 
     /// The store's name.
@@ -57,7 +77,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Throws: ``FlowstateError`` when the key cannot be encoded, the value cannot be decoded,
     ///   or the store is closed.
     public func get(_ key: Key) throws(FlowstateError) -> Value? {
-        let encoded = try keySerde.serialize(key)
+        let encoded = ByteKey(try keySerde.serialize(key))
         if let hit = cached(encoded) { return hit }  // closing moves the generation: never a hit after it
         guard let value = try bytes.get(encoded) else {
             remember(encoded, nil)
@@ -73,7 +93,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised (the write is buffered until commit).
     /// - Throws: ``FlowstateError`` when the key or value cannot be encoded or the store is closed.
     public func put(_ key: Key, _ value: Value) throws(FlowstateError) {
-        let encoded = try keySerde.serialize(key)
+        let encoded = ByteKey(try keySerde.serialize(key))
         try bytes.put(encoded, valueSerde.serialize(value))
         remember(encoded, value)
     }
@@ -83,7 +103,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised.
     /// - Throws: ``FlowstateError`` when the key cannot be encoded or the store is closed.
     public func delete(_ key: Key) throws(FlowstateError) {
-        let encoded = try keySerde.serialize(key)
+        let encoded = ByteKey(try keySerde.serialize(key))
         try bytes.put(encoded, nil)
         remember(encoded, nil)
     }
@@ -146,13 +166,25 @@ func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
     return nil
 }
 
-/// Encoded key bytes as a dictionary key, hashed in one pass (`[UInt8]` hashes byte by byte).
+/// Encoded key bytes as a dictionary key, hashed once in one pass (`[UInt8]` hashes byte by
+/// byte): a key used in several dictionaries (a store's cache, its overlay) is hashed once.
 struct ByteKey: Hashable {
     let bytes: [UInt8]
+    /// The bytes' hash (`Hasher`, randomly seeded per process).
+    let hash: Int
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var hasher = Hasher()
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hash = hasher.finalize()
+    }
+
+    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
+        lhs.hash == rhs.hash && lhs.bytes == rhs.bytes
+    }
 
     func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(hash)
     }
 }

@@ -28,7 +28,7 @@ final class TaskStore {
     var namespace: [UInt8] {
         if case .rocks(_, let namespace) = base { namespace } else { [] }
     }
-    /// Keyed by ``ByteKey`` (hashed in one pass, not byte by byte).
+    /// Keyed by ``ByteKey`` (hashed once, in one pass).
     private(set) var overlay: [ByteKey: [UInt8]?] = [:]
     private var undo: [(key: ByteKey, previous: [UInt8]??)] = []
     private(set) var isClosed = false
@@ -46,18 +46,26 @@ final class TaskStore {
     }
 
     func get(_ key: [UInt8]) throws(FlowstateError) -> [UInt8]? {
+        try get(ByteKey(key))
+    }
+
+    func get(_ key: ByteKey) throws(FlowstateError) -> [UInt8]? {
         try ensureOpen()
-        if let pending = overlay[ByteKey(key)] { return pending }
-        return try baseGet(key)
+        if let pending = overlay[key] { return pending }
+        return try baseGet(key.bytes)
     }
 
     /// Writes `value` (`nil` deletes) and logs it to the changelog.
     func put(_ key: [UInt8], _ value: [UInt8]?) throws(FlowstateError) {
+        try put(ByteKey(key), value)
+    }
+
+    /// Writes `value` (`nil` deletes) and logs it to the changelog.
+    func put(_ key: ByteKey, _ value: [UInt8]?) throws(FlowstateError) {
         try ensureOpen()
-        let overlayKey = ByteKey(key)
-        undo.append((overlayKey, overlay.updateValue(value, forKey: overlayKey)))
+        undo.append((key, overlay.updateValue(value, forKey: key)))
         if let changelogTopic {
-            task.logChange(topic: changelogTopic, key: key, value: value)
+            task.logChange(topic: changelogTopic, key: key.bytes, value: value)
         }
     }
 

@@ -16,7 +16,9 @@ package final class InProcessStreamLoop {
     private var routes: [String: TopicRoute] = [:]
     /// Routes with records delivered since the last commit.
     private var deliveredRoutes: [TopicRoute] = []
-    private var queue: [(record: KafkaConsumerRecord, route: TopicRoute)] = []
+    /// Records to process, in order: `current` from `head` on, then `next` (where new records go).
+    private var current: [(record: KafkaConsumerRecord, route: TopicRoute)] = []
+    private var next: [(record: KafkaConsumerRecord, route: TopicRoute)] = []
     private var head = 0
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
@@ -88,13 +90,15 @@ package final class InProcessStreamLoop {
     ///
     /// - Throws: ``FlowstateError`` when processing fails under ``ProcessingErrorPolicy/fail``.
     package func run() throws {
-        while head < queue.count {
-            let (record, route) = queue[head]
-            head += 1
-            if head >= 4_096, head * 2 >= queue.count {
-                queue.removeFirst(head)
+        while true {
+            if head == current.count {
+                guard !next.isEmpty else { break }
+                current.removeAll(keepingCapacity: true)
+                swap(&current, &next)
                 head = 0
             }
+            let (record, route) = current[head]
+            head += 1
             try process(record, task: route.readers[Int(record.partition)])
             sinceCommit += 1
             if sinceCommit >= commitEvery { try commit() }
@@ -149,7 +153,7 @@ package final class InProcessStreamLoop {
             observe(record)
         }
         guard !route.readers.isEmpty else { return }
-        queue.append((KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
+        next.append((KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
                                           value: record.value, headers: record.headers,
                                           timestamp: record.timestamp ?? wallClock()), route))
     }

@@ -98,7 +98,9 @@ final class TaskContext {
 
     /// Ends the current record successfully and returns what it emitted.
     func completeRecord() -> [KafkaProducerRecord] {
-        stateManager?.stores.forEach { $0.commitRecord() }
+        if let stores = stateManager?.stores {
+            for store in stores { store.commitRecord() }
+        }
         defer {
             pending.removeAll(keepingCapacity: true)
             changelogIndices.removeAll(keepingCapacity: true)

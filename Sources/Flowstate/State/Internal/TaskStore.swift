@@ -100,7 +100,7 @@ final class TaskStore {
     // MARK: - Record boundaries and transactions
 
     /// Forgets the undo log: the current record's writes stand.
-    func commitRecord() { undo.removeAll(keepingCapacity: true) }
+    func commitRecord() { if !undo.isEmpty { undo.removeAll(keepingCapacity: true) } }
 
     /// Undoes the current record's writes.
     func rollbackRecord() {

@@ -17,8 +17,8 @@ package final class InProcessStreamLoop {
     /// Routes with records delivered since the last commit.
     private var deliveredRoutes: [TopicRoute] = []
     /// Records to process, in order: `current` from `head` on, then `next` (where new records go).
-    private var current: [(record: KafkaConsumerRecord, route: TopicRoute)] = []
-    private var next: [(record: KafkaConsumerRecord, route: TopicRoute)] = []
+    private var current: [QueuedRecord] = []
+    private var next: [QueuedRecord] = []
     private var head = 0
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
@@ -28,6 +28,12 @@ package final class InProcessStreamLoop {
     package private(set) var emittedRecords = 0
     /// Called with every emitted record.
     package var observe: (KafkaProducerRecord) -> Void = { _ in }
+
+    /// A record waiting to be processed, with its topic's route.
+    private struct QueuedRecord {
+        let record: KafkaConsumerRecord
+        let route: TopicRoute
+    }
 
     /// One topic: its partitions' next offsets and last delivered offsets, and the tasks reading it.
     private final class TopicRoute {
@@ -97,9 +103,9 @@ package final class InProcessStreamLoop {
                 swap(&current, &next)
                 head = 0
             }
-            let (record, route) = current[head]
+            let queued = current[head]
             head += 1
-            try process(record, task: route.readers[Int(record.partition)])
+            try process(queued.record, task: queued.route.readers[Int(queued.record.partition)])
             sinceCommit += 1
             if sinceCommit >= commitEvery { try commit() }
         }
@@ -117,7 +123,7 @@ package final class InProcessStreamLoop {
         dirty[task.id] = task
         switch try task.process(record, policy: topology.processingErrorPolicy) {
         case .processed(let emitted):
-            for output in emitted { append(output, emitted: true) }
+            for index in emitted.indices { append(emitted[index], emitted: true) }  // borrowed, not copied
         case .rejected(let stage, let reason, _):
             append(DeadLetter.record(for: record, topic: "\(applicationID)-dlq", stage: stage, reason: reason, task: task.id),
                    emitted: true)
@@ -153,9 +159,10 @@ package final class InProcessStreamLoop {
             observe(record)
         }
         guard !route.readers.isEmpty else { return }
-        next.append((KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
-                                          value: record.value, headers: record.headers,
-                                          timestamp: record.timestamp ?? wallClock()), route))
+        next.append(QueuedRecord(record: KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset,
+                                                             key: record.key, value: record.value, headers: record.headers,
+                                                             timestamp: record.timestamp ?? wallClock()),
+                                 route: route))
     }
 
     private func commit() throws {

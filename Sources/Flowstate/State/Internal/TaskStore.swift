@@ -30,7 +30,7 @@ final class TaskStore {
     }
     /// Keyed by ``ByteKey`` (hashed once, in one pass).
     private(set) var overlay: [ByteKey: [UInt8]?] = [:]
-    private var undo: [(key: ByteKey, previous: [UInt8]??)] = []
+    private var undo: [UndoEntry] = []
     private(set) var isClosed = false
     /// Changes whenever the store's content changes other than by ``put(_:_:)`` (an undone
     /// record, dropped overlay, restored records, closing): caches of decoded values over
@@ -63,7 +63,7 @@ final class TaskStore {
     /// Writes `value` (`nil` deletes) and logs it to the changelog.
     func put(_ key: ByteKey, _ value: [UInt8]?) throws(FlowstateError) {
         try ensureOpen()
-        undo.append((key, overlay.updateValue(value, forKey: key)))
+        undo.append(UndoEntry(key: key, previous: overlay.updateValue(value, forKey: key)))
         if let changelogTopic {
             task.logChange(topic: changelogTopic, key: key.bytes, value: value)
         }
@@ -165,6 +165,14 @@ final class TaskStore {
     private func ensureOpen() throws(FlowstateError) {
         if isClosed { throw FlowstateError(.storeClosed, "store \(name) of task \(task.taskID) is closed") }
     }
+}
+
+/// A write of the current record: the key and its overlay entry before (`nil`: none).
+///
+/// (A struct, not a tuple: arrays of tuples copy and destroy through the runtime's generic tuple witnesses.)
+struct UndoEntry {
+    let key: ByteKey
+    let previous: [UInt8]??
 }
 
 /// Whether `a` sorts before `b` byte-wise (RocksDB's default order: unsigned bytes, a prefix first).

@@ -48,49 +48,6 @@ public final class RocksWriteBatch {
         }
     }
 
-    /// Records writing `value` under the key `prefix` followed by `key`, without joining them first.
-    ///
-    /// The same as `put(prefix + key, value)`, one copy fewer (a namespaced store's writes).
-    ///
-    /// - Complexity: O(p + k + v)
-    public func put(prefix: [UInt8], key: [UInt8], _ value: [UInt8]) {
-        prefix.withCChars { prefixBytes, prefixCount in
-            key.withCChars { keyBytes, keyCount in
-                value.withCChars { valueBytes, valueCount in
-                    var keyParts: (UnsafePointer<CChar>?, UnsafePointer<CChar>?) = (prefixBytes, keyBytes)
-                    var keySizes: (Int, Int) = (prefixCount, keyCount)
-                    var valuePart: UnsafePointer<CChar>? = valueBytes
-                    var valueSize = valueCount
-                    withUnsafeMutableBytes(of: &keyParts) { parts in
-                        withUnsafeMutableBytes(of: &keySizes) { sizes in
-                            rocksdb_writebatch_putv(pointer, 2, parts.baseAddress!.assumingMemoryBound(to: UnsafePointer<CChar>?.self),
-                                                    sizes.baseAddress!.assumingMemoryBound(to: Int.self),
-                                                    1, &valuePart, &valueSize)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Records deleting the key `prefix` followed by `key`, without joining them first.
-    ///
-    /// - Complexity: O(p + k)
-    public func delete(prefix: [UInt8], key: [UInt8]) {
-        prefix.withCChars { prefixBytes, prefixCount in
-            key.withCChars { keyBytes, keyCount in
-                var keyParts: (UnsafePointer<CChar>?, UnsafePointer<CChar>?) = (prefixBytes, keyBytes)
-                var keySizes: (Int, Int) = (prefixCount, keyCount)
-                withUnsafeMutableBytes(of: &keyParts) { parts in
-                    withUnsafeMutableBytes(of: &keySizes) { sizes in
-                        rocksdb_writebatch_deletev(pointer, 2, parts.baseAddress!.assumingMemoryBound(to: UnsafePointer<CChar>?.self),
-                                                   sizes.baseAddress!.assumingMemoryBound(to: Int.self))
-                    }
-                }
-            }
-        }
-    }
-
     /// Records writing the UTF-8 bytes of `value` under the UTF-8 bytes of `key`.
     ///
     /// - Complexity: O(k + v)

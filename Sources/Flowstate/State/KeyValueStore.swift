@@ -18,6 +18,9 @@ public final class KeyValueStore<Key, Value> {
     private var slots: [ByteKey: Int] = [:]
     private var values: [Value] = []
     private var cacheGeneration: Int
+    /// The last `String` key encoded and its encoding (a processor typically reads a key and
+    /// then writes it): `String` is the common key type and compares without a cast.
+    private var lastStringKey: (key: String, encoded: ByteKey)?
     private let caches: Bool
     /// Entries kept before the cache starts over.
     static var cacheLimit: Int { 16_384 }
@@ -28,6 +31,16 @@ public final class KeyValueStore<Key, Value> {
         self.valueSerde = valueSerde
         cacheGeneration = bytes.generation
         caches = !(Value.self is AnyObject.Type)
+    }
+
+    /// The key's bytes, as the key serde writes them.
+    private func encode(_ key: Key) throws(FlowstateError) -> ByteKey {
+        guard Key.self == String.self else { return ByteKey(try keySerde.serialize(key)) }
+        let string = unsafeBitCast(key, to: String.self)
+        if let last = lastStringKey, last.key == string { return last.encoded }
+        let encoded = ByteKey(try keySerde.serialize(key))
+        lastStringKey = (string, encoded)
+        return encoded
     }
 
     /// Empties the cache when the store changed underneath or the cache is full.
@@ -77,7 +90,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Throws: ``FlowstateError`` when the key cannot be encoded, the value cannot be decoded,
     ///   or the store is closed.
     public func get(_ key: Key) throws(FlowstateError) -> Value? {
-        let encoded = ByteKey(try keySerde.serialize(key))
+        let encoded = try encode(key)
         if let hit = cached(encoded) { return hit }  // closing moves the generation: never a hit after it
         guard let value = try bytes.get(encoded) else {
             remember(encoded, nil)
@@ -93,7 +106,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised (the write is buffered until commit).
     /// - Throws: ``FlowstateError`` when the key or value cannot be encoded or the store is closed.
     public func put(_ key: Key, _ value: Value) throws(FlowstateError) {
-        let encoded = ByteKey(try keySerde.serialize(key))
+        let encoded = try encode(key)
         try bytes.put(encoded, valueSerde.serialize(value))
         remember(encoded, value)
     }
@@ -103,7 +116,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised.
     /// - Throws: ``FlowstateError`` when the key cannot be encoded or the store is closed.
     public func delete(_ key: Key) throws(FlowstateError) {
-        let encoded = ByteKey(try keySerde.serialize(key))
+        let encoded = try encode(key)
         try bytes.put(encoded, nil)
         remember(encoded, nil)
     }

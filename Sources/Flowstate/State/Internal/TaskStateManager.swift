@@ -81,8 +81,11 @@ final class TaskStateManager {
             switch store.base {
             case .rocks(_, let namespace):
                 guard let batch else { continue }
+                var fullKey = namespace  // reused: one buffer for every key of the store
                 for (key, value) in overlay.sorted(by: { bytesPrecede($0.key.bytes, $1.key.bytes) }) {
-                    if let value { batch.put(prefix: namespace, key: key.bytes, value) } else { batch.delete(prefix: namespace, key: key.bytes) }
+                    fullKey.removeSubrange(namespace.count...)
+                    fullKey.append(contentsOf: key.bytes)
+                    if let value { batch.put(fullKey, value) } else { batch.delete(fullKey) }
                 }
             case .memory(let map):
                 memoryWrites.append((map, overlay))

@@ -16,10 +16,10 @@ package final class InProcessStreamLoop {
     private var routes: [String: TopicRoute] = [:]
     /// Routes with records delivered since the last commit.
     private var deliveredRoutes: [TopicRoute] = []
-    /// Records to process, in order: `current` from `head` on, then `next` (where new records go).
+    /// Records to process, in order: `current` from its end back (records are moved out, not
+    /// copied), then `next` (where new records go).
     private var current: [QueuedRecord] = []
     private var next: [QueuedRecord] = []
-    private var head = 0
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
     /// Records processed so far (inputs and fed-back outputs).
@@ -97,14 +97,12 @@ package final class InProcessStreamLoop {
     /// - Throws: ``FlowstateError`` when processing fails under ``ProcessingErrorPolicy/fail``.
     package func run() throws {
         while true {
-            if head == current.count {
+            if current.isEmpty {
                 guard !next.isEmpty else { break }
-                current.removeAll(keepingCapacity: true)
                 swap(&current, &next)
-                head = 0
+                current.reverse()
             }
-            let queued = current[head]
-            head += 1
+            let queued = current.removeLast()
             try process(queued.record, task: queued.route.readers[Int(queued.record.partition)])
             sinceCommit += 1
             if sinceCommit >= commitEvery { try commit() }

@@ -181,20 +181,34 @@ func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
 
 /// Encoded key bytes as a dictionary key, hashed once in one pass (`[UInt8]` hashes byte by
 /// byte): a key used in several dictionaries (a store's cache, its overlay) is hashed once.
+///
+/// Keys of up to 16 bytes (most ids) are also kept inline, so comparing two of them in a
+/// dictionary probe does not load the arrays' storage (a cache miss per probe in a large store).
 struct ByteKey: Hashable {
     let bytes: [UInt8]
     /// The bytes' hash (`Hasher`, randomly seeded per process).
     let hash: Int
+    /// The first 16 bytes, zero-padded (the whole key when `count <= 16`).
+    private let head: (UInt64, UInt64)
+    /// `bytes.count`, inline.
+    private let count: Int
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
         var hasher = Hasher()
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        var head: (UInt64, UInt64) = (0, 0)
+        bytes.withUnsafeBytes { buffer in
+            hasher.combine(bytes: buffer)
+            withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer.prefix(16))) }
+        }
         hash = hasher.finalize()
+        self.head = head
+        count = bytes.count
     }
 
     static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.bytes == rhs.bytes
+        guard lhs.hash == rhs.hash, lhs.count == rhs.count, lhs.head == rhs.head else { return false }
+        return lhs.count <= 16 || lhs.bytes == rhs.bytes
     }
 
     func hash(into hasher: inout Hasher) {

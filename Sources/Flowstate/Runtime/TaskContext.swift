@@ -154,10 +154,22 @@ enum ChangelogHeader {
         bytes.reserveCapacity(metadata.topic.utf8.count + 24)
         bytes.append(contentsOf: metadata.topic.utf8)
         bytes.append(UInt8(ascii: ":"))
-        bytes.append(contentsOf: String(metadata.partition).utf8)  // small strings: no allocation
+        appendDecimal(Int64(metadata.partition), to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        bytes.append(contentsOf: String(metadata.offset).utf8)
+        appendDecimal(metadata.offset, to: &bytes)
         return bytes
+    }
+
+    /// Appends `value` in decimal, as `String(value)` writes it.
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var magnitude = value.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     static func decode(_ headers: [KafkaHeader]) -> RecordMetadata? {

@@ -113,8 +113,9 @@ final class TaskStore {
 
     /// Hands the overlay over for commit and starts a new, empty one.
     func takeOverlay() -> [ByteKey: [UInt8]?] {
-        defer { overlay = [:] }
-        return overlay
+        let taken = overlay
+        overlay = Dictionary(minimumCapacity: taken.count)  // the next commit likely writes as many keys
+        return taken
     }
 
     /// Drops uncommitted writes (after an abort, or closing a task dirty).

@@ -22,6 +22,8 @@ public final class ProcessorContext<OutKey, OutValue> {
     private(set) var childNames: [String] = []
     /// The children's inputs, in the order of ``childNames``.
     private(set) var childInputs: [(Record<OutKey, OutValue>) throws -> Void] = []
+    /// Each child's position in ``childInputs``, by name (the first child of a name).
+    private var childIndex: [String: Int] = [:]
 
     init(nodeName: String, stores: [String], task: TaskContext) {
         self.nodeName = nodeName
@@ -53,6 +55,7 @@ public final class ProcessorContext<OutKey, OutValue> {
 
     /// Adds a child.
     func connect(_ name: String, input: @escaping (Record<OutKey, OutValue>) throws -> Void) {
+        if childIndex[name] == nil { childIndex[name] = childInputs.count }
         childNames.append(name)
         childInputs.append(input)
     }
@@ -61,7 +64,7 @@ public final class ProcessorContext<OutKey, OutValue> {
     ///
     /// - Throws: ``TopologyError`` when `child` is not a child of this node, or what the child throws.
     public func forward(_ record: Record<OutKey, OutValue>, to child: String) throws {
-        guard let index = childNames.firstIndex(of: child) else {
+        guard let index = childIndex[child] else {
             throw TopologyError(.unknownNode, "\(nodeName) has no child named \(child); children: \(childNames)")
         }
         try childInputs[index](record)

@@ -9,6 +9,7 @@ package final class InProcessStreamLoop {
     let topology: Topology
     let applicationID: String
     let commitEvery: Int
+    private let policy: ProcessingErrorPolicy
     private let partitionCounts: [String: Int]
     private var tasks: [TaskID: StreamTask] = [:]
     private var dirty: [TaskID: StreamTask] = [:]
@@ -72,6 +73,7 @@ package final class InProcessStreamLoop {
         self.applicationID = applicationID
         self.partitionCounts = partitions
         self.commitEvery = max(1, commitEvery)
+        policy = topology.processingErrorPolicy
         self.wallClock = wallClock
         for subtopology in topology.subtopologies {
             let count = subtopology.sourceTopics.map { partitions[$0] ?? 1 }.max() ?? 1
@@ -119,7 +121,7 @@ package final class InProcessStreamLoop {
     private func process(_ record: KafkaConsumerRecord, task: StreamTask) throws {
         processedRecords += 1
         dirty[task.id] = task
-        switch try task.process(record, policy: topology.processingErrorPolicy) {
+        switch try task.process(record, policy: policy) {
         case .processed(let emitted):
             for index in emitted.indices { append(emitted[index], emitted: true) }  // borrowed, not copied
         case .rejected(let stage, let reason, _):

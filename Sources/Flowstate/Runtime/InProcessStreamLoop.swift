@@ -17,10 +17,11 @@ package final class InProcessStreamLoop {
     private var routes: [String: TopicRoute] = [:]
     /// Routes with records delivered since the last commit.
     private var deliveredRoutes: [TopicRoute] = []
-    /// Records to process, in order: `current` from its end back (records are moved out, not
-    /// copied), then `next` (where new records go).
-    private var current: [QueuedRecord] = []
-    private var next: [QueuedRecord] = []
+    /// Records to process, in order: `current` from `head` on (each is taken out, not copied),
+    /// then `next` (where new records go).
+    private var current: [QueuedRecord?] = []
+    private var next: [QueuedRecord?] = []
+    private var head = 0
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
     /// Records processed so far (inputs and fed-back outputs).
@@ -99,12 +100,14 @@ package final class InProcessStreamLoop {
     /// - Throws: ``FlowstateError`` when processing fails under ``ProcessingErrorPolicy/fail``.
     package func run() throws {
         while true {
-            if current.isEmpty {
+            if head == current.count {
                 guard !next.isEmpty else { break }
+                current.removeAll(keepingCapacity: true)
                 swap(&current, &next)
-                current.reverse()
+                head = 0
             }
-            let queued = current.removeLast()
+            guard let queued = current[head].take() else { preconditionFailure("record \(head) taken twice") }
+            head += 1
             try process(queued.record, task: queued.route.readers[Int(queued.record.partition)])
             sinceCommit += 1
             if sinceCommit >= commitEvery { try commit() }

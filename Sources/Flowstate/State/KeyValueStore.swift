@@ -52,27 +52,25 @@ public final class KeyValueStore<Key, Value> {
         }
     }
 
-    private func cached(_ key: ByteKey) -> Value?? {
-        guard caches else { return nil }
-        checkCache()
-        guard let slot = slots[key] else { return nil }
-        return slot < 0 ? .some(nil) : .some(values[slot])
-    }
-
-    private func remember(_ key: ByteKey, _ value: Value?) {
+    /// Caches `value` for `key`. (Separate from ``rememberAbsent(_:)``: no `Value?`, whose
+    /// generic metadata costs a lookup on every use.)
+    private func remember(_ key: ByteKey, _ value: Value) {
         guard caches else { return }
         checkCache()
         var appends = false
         Self.point(&slots[key, default: -1], at: value, next: values.count, in: &values, appends: &appends)  // one lookup
-        if appends, let value { values.append(value) }
+        if appends { values.append(value) }
     }
 
-    /// Points a key's slot at `value`: overwritten in place, or to be appended at `next`, or `-1` (absent).
-    private static func point(_ slot: inout Int, at value: Value?, next: Int, in values: inout [Value], appends: inout Bool) {
-        guard let value else {
-            slot = -1
-            return
-        }
+    /// Caches that `key` has no value.
+    private func rememberAbsent(_ key: ByteKey) {
+        guard caches else { return }
+        checkCache()
+        slots[key] = -1
+    }
+
+    /// Points a key's slot at `value`: overwritten in place, or to be appended at `next`.
+    private static func point(_ slot: inout Int, at value: Value, next: Int, in values: inout [Value], appends: inout Bool) {
         if slot >= 0 {
             values[slot] = value
         } else {
@@ -91,9 +89,12 @@ public final class KeyValueStore<Key, Value> {
     ///   or the store is closed.
     public func get(_ key: Key) throws(FlowstateError) -> Value? {
         let encoded = try encode(key)
-        if let hit = cached(encoded) { return hit }  // closing moves the generation: never a hit after it
+        if caches {  // (not through a `Value??`: nesting a generic Optional costs a metadata lookup)
+            checkCache()  // closing moves the generation: never a hit after it
+            if let slot = slots[encoded] { return slot < 0 ? nil : values[slot] }
+        }
         guard let value = try bytes.get(encoded) else {
-            remember(encoded, nil)
+            rememberAbsent(encoded)
             return nil
         }
         let decoded = try valueSerde.deserialize(value)
@@ -118,7 +119,7 @@ public final class KeyValueStore<Key, Value> {
     public func delete(_ key: Key) throws(FlowstateError) {
         let encoded = try encode(key)
         try bytes.put(encoded, nil)
-        remember(encoded, nil)
+        rememberAbsent(encoded)
     }
 
     /// Entries with `from ≤ key < to` in the byte order of encoded keys (`nil` bounds are open).

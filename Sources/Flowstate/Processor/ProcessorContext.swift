@@ -18,7 +18,12 @@ public final class ProcessorContext<OutKey, OutValue> {
     /// The name of the node this context belongs to.
     public let nodeName: String
     let allowedStores: Set<String>
-    var children: [(name: String, input: (Record<OutKey, OutValue>) throws -> Void)] = []
+    /// The children's names, in the order they were connected.
+    private(set) var childNames: [String] = []
+    /// The children's inputs, in the order of ``childNames``.
+    private(set) var childInputs: [(Record<OutKey, OutValue>) throws -> Void] = []
+    /// Each child's position in ``childInputs``, by name (the first child of a name).
+    private var childIndex: [String: Int] = [:]
 
     init(nodeName: String, stores: [String], task: TaskContext) {
         self.nodeName = nodeName
@@ -45,17 +50,24 @@ public final class ProcessorContext<OutKey, OutValue> {
     ///
     /// - Throws: What a child throws.
     public func forward(_ record: Record<OutKey, OutValue>) throws {
-        for child in children { try child.input(record) }
+        for input in childInputs { try input(record) }
+    }
+
+    /// Adds a child.
+    func connect(_ name: String, input: @escaping (Record<OutKey, OutValue>) throws -> Void) {
+        if childIndex[name] == nil { childIndex[name] = childInputs.count }
+        childNames.append(name)
+        childInputs.append(input)
     }
 
     /// Sends `record` to the child named `child` only.
     ///
     /// - Throws: ``TopologyError`` when `child` is not a child of this node, or what the child throws.
     public func forward(_ record: Record<OutKey, OutValue>, to child: String) throws {
-        guard let target = children.first(where: { $0.name == child }) else {
-            throw TopologyError(.unknownNode, "\(nodeName) has no child named \(child); children: \(children.map(\.name))")
+        guard let index = childIndex[child] else {
+            throw TopologyError(.unknownNode, "\(nodeName) has no child named \(child); children: \(childNames)")
         }
-        try target.input(record)
+        try childInputs[index](record)
     }
 
     /// Returns the key-value store `name`, which this processor must have declared.

@@ -9,13 +9,19 @@ package final class InProcessStreamLoop {
     let topology: Topology
     let applicationID: String
     let commitEvery: Int
+    private let policy: ProcessingErrorPolicy
     private let partitionCounts: [String: Int]
     private var tasks: [TaskID: StreamTask] = [:]
     private var dirty: [TaskID: StreamTask] = [:]
-    private var queue: [KafkaConsumerRecord] = []
+    /// What the loop knows of each topic written or read, looked up once per record.
+    private var routes: [String: TopicRoute] = [:]
+    /// Routes with records delivered since the last commit.
+    private var deliveredRoutes: [TopicRoute] = []
+    /// Records to process, in order: `current` from `head` on (each is taken out, not copied),
+    /// then `next` (where new records go).
+    private var current: [QueuedRecord?] = []
+    private var next: [QueuedRecord?] = []
     private var head = 0
-    private var nextOffsets: [KafkaTopicPartition: Int64] = [:]
-    private var delivered: [KafkaTopicPartition: Int64] = [:]
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
     /// Records processed so far (inputs and fed-back outputs).
@@ -24,6 +30,38 @@ package final class InProcessStreamLoop {
     package private(set) var emittedRecords = 0
     /// Called with every emitted record.
     package var observe: (KafkaProducerRecord) -> Void = { _ in }
+
+    /// A record waiting to be processed, with its topic's route.
+    private struct QueuedRecord {
+        let record: KafkaConsumerRecord
+        let route: TopicRoute
+    }
+
+    /// One topic: its partitions' next offsets and last delivered offsets, and the tasks reading it.
+    private final class TopicRoute {
+        let topic: String
+        let partitionCount: Int32
+        /// The task reading each partition (empty when no sub-topology reads the topic).
+        let readers: [StreamTask]
+        var nextOffsets: [Int64]
+        /// Per partition, the offset of the last record delivered since the last commit (-1: none).
+        var delivered: [Int64]
+        var hasDelivered = false
+
+        init(topic: String, partitionCount: Int32, readers: [StreamTask]) {
+            self.topic = topic
+            self.partitionCount = partitionCount
+            self.readers = readers
+            nextOffsets = Array(repeating: 0, count: Int(partitionCount))
+            delivered = Array(repeating: -1, count: Int(partitionCount))
+        }
+
+        /// Makes room for records to partitions below `count` (a record may name its partition).
+        func grow(to count: Int) {
+            nextOffsets += Array(repeating: 0, count: count - nextOffsets.count)
+            delivered += Array(repeating: -1, count: count - delivered.count)
+        }
+    }
 
     /// Creates the loop and every task (each sub-topology × partition), stores under
     /// `<stateDirectory>/<applicationID>`.
@@ -36,6 +74,7 @@ package final class InProcessStreamLoop {
         self.applicationID = applicationID
         self.partitionCounts = partitions
         self.commitEvery = max(1, commitEvery)
+        policy = topology.processingErrorPolicy
         self.wallClock = wallClock
         for subtopology in topology.subtopologies {
             let count = subtopology.sourceTopics.map { partitions[$0] ?? 1 }.max() ?? 1
@@ -60,14 +99,16 @@ package final class InProcessStreamLoop {
     ///
     /// - Throws: ``FlowstateError`` when processing fails under ``ProcessingErrorPolicy/fail``.
     package func run() throws {
-        while head < queue.count {
-            let record = queue[head]
-            head += 1
-            if head >= 4_096, head * 2 >= queue.count {
-                queue.removeFirst(head)
+        while true {
+            if head == current.count {
+                guard !next.isEmpty else { break }
+                current.removeAll(keepingCapacity: true)
+                swap(&current, &next)
                 head = 0
             }
-            try process(record)
+            guard let queued = current[head].take() else { preconditionFailure("record \(head) taken twice") }
+            head += 1
+            try process(queued.record, task: queued.route.readers[Int(queued.record.partition)])
             sinceCommit += 1
             if sinceCommit >= commitEvery { try commit() }
         }
@@ -80,41 +121,65 @@ package final class InProcessStreamLoop {
         tasks = [:]
     }
 
-    private func process(_ record: KafkaConsumerRecord) throws {
-        guard let subtopology = topology.subtopology(readingTopic: record.topic),
-              let task = tasks[TaskID(subtopology: subtopology.id, partition: record.partition)] else { return }
+    private func process(_ record: KafkaConsumerRecord, task: StreamTask) throws {
         processedRecords += 1
         dirty[task.id] = task
-        switch try task.process(record, policy: topology.processingErrorPolicy) {
+        switch try task.process(record, policy: policy) {
         case .processed(let emitted):
-            for output in emitted { append(output, emitted: true) }
+            for index in emitted.indices { append(emitted[index], emitted: true) }  // borrowed, not copied
         case .rejected(let stage, let reason, _):
             append(DeadLetter.record(for: record, topic: "\(applicationID)-dlq", stage: stage, reason: reason, task: task.id),
                    emitted: true)
         }
     }
 
+    private func route(_ topic: String) -> TopicRoute {
+        if let route = routes[topic] { return route }
+        let count = Int32(partitionCounts[topic] ?? 1)
+        var readers: [StreamTask] = []
+        if let subtopology = topology.subtopology(readingTopic: topic) {
+            readers = (0..<count).compactMap { tasks[TaskID(subtopology: subtopology.id, partition: $0)] }
+            if readers.count != Int(count) { readers = [] }  // co-partitioning was checked: not reached
+        }
+        let route = TopicRoute(topic: topic, partitionCount: count, readers: readers)
+        routes[topic] = route
+        return route
+    }
+
     private func append(_ record: KafkaProducerRecord, emitted: Bool) {
-        let count = Int32(partitionCounts[record.topic] ?? 1)
-        let partition = record.partition ?? KafkaPartitioner.partition(forKey: record.key ?? [], partitionCount: count)
-        let topicPartition = KafkaTopicPartition(topic: record.topic, partition: partition)
-        let offset = nextOffsets[topicPartition, default: 0]
-        nextOffsets[topicPartition] = offset + 1
+        let route = route(record.topic)
+        let partition = record.partition ?? KafkaPartitioner.partition(forKey: record.key ?? [], partitionCount: route.partitionCount)
+        if Int(partition) >= route.nextOffsets.count { route.grow(to: Int(partition) + 1) }  // e.g. a changelog: one per task
+        let offset = route.nextOffsets[Int(partition)]
+        route.nextOffsets[Int(partition)] = offset + 1
         if emitted {
             emittedRecords += 1
-            delivered[topicPartition] = offset
+            route.delivered[Int(partition)] = offset
+            if !route.hasDelivered {
+                route.hasDelivered = true
+                deliveredRoutes.append(route)
+            }
             observe(record)
         }
-        guard topology.subtopology(readingTopic: record.topic) != nil else { return }
-        queue.append(KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset, key: record.key,
-                                         value: record.value, headers: record.headers,
-                                         timestamp: record.timestamp ?? wallClock()))
+        guard !route.readers.isEmpty else { return }
+        next.append(QueuedRecord(record: KafkaConsumerRecord(topic: record.topic, partition: partition, offset: offset,
+                                                             key: record.key, value: record.value, headers: record.headers,
+                                                             timestamp: record.timestamp ?? wallClock()),
+                                 route: route))
     }
 
     private func commit() throws {
         sinceCommit = 0
+        var delivered: [KafkaTopicPartition: Int64] = [:]
+        for route in deliveredRoutes {
+            for (partition, offset) in route.delivered.enumerated() where offset >= 0 {
+                delivered[KafkaTopicPartition(topic: route.topic, partition: Int32(partition))] = offset
+                route.delivered[partition] = -1
+            }
+            route.hasDelivered = false
+        }
+        deliveredRoutes.removeAll(keepingCapacity: true)
         for task in dirty.values { try task.commitState(delivered: delivered) }
         dirty = [:]
-        delivered = [:]
     }
 }

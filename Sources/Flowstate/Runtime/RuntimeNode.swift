@@ -32,7 +32,7 @@ func connect<K, V>(_ context: ProcessorContext<K, V>, parent: String, child: any
         throw TopologyError(.typeMismatch,
                             "\(child.name) cannot take the output of \(parent): Record<\(typeName(K.self)), \(typeName(V.self))>")
     }
-    context.children.append((child.name, input))
+    context.connect(child.name, input: input)
 }
 
 final class SourceNode<K, V>: RuntimeNode, SourceInput {
@@ -89,6 +89,8 @@ final class SinkNode<K, V>: RuntimeNode {
     let valueSerde: any Serde<V>
     let partitioner: SinkPartitioner<K, V>
     unowned let task: TaskContext
+    /// The topic's partition count, once known (it does not change while the task lives).
+    private var partitionCount: Int32?
 
     init(name: String, topic: String, keySerde: any Serde<K>, valueSerde: any Serde<V>,
          partitioner: SinkPartitioner<K, V>, task: TaskContext) {
@@ -114,7 +116,13 @@ final class SinkNode<K, V>: RuntimeNode {
     private func write(_ record: Record<K, V>) throws {
         let key = try keySerde.serialize(record.key)
         let value = try valueSerde.serialize(record.value)
-        let count = try task.partitionCount(topic)
+        let count: Int32
+        if let partitionCount {
+            count = partitionCount
+        } else {
+            count = try task.partitionCount(topic)
+            partitionCount = count
+        }
         let partition: Int32
         if let choose = partitioner.choose {
             let chosen = choose(record, count) % count

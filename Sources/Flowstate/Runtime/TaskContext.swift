@@ -17,7 +17,8 @@ final class TaskContext {
     private(set) var punctuations: [Punctuation] = []
     /// Records emitted while processing the current record.
     private(set) var pending: [KafkaProducerRecord] = []
-    private var sourceHeader: KafkaHeader?
+    /// The changelog records' headers for the current source record, built at its first store write.
+    private var sourceHeaders: [KafkaHeader]?
     /// Where the changelog records are in ``pending``.
     private var changelogIndices: [Int] = []
     /// Partition counts of output topics, for sinks.
@@ -65,7 +66,7 @@ final class TaskContext {
     /// Starts processing a source record.
     func beginRecord(_ metadata: RecordMetadata?) {
         recordMetadata = metadata
-        sourceHeader = metadata.map { KafkaHeader(key: ChangelogHeader.source, string: ChangelogHeader.encode($0)) }
+        sourceHeaders = nil
     }
 
     /// Queues an output record.
@@ -79,19 +80,27 @@ final class TaskContext {
     /// for it: both carry the same source header and stand or fall together, so restoration
     /// ends in the same state.
     func logChange(topic: String, key: [UInt8], value: [UInt8]?) {
-        let record = KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value,
-                                         headers: sourceHeader.map { [$0] } ?? [])
-        if let earlier = changelogIndices.first(where: { pending[$0].topic == topic && pending[$0].key == key }) {
-            pending[earlier] = record
+        let headers: [KafkaHeader]
+        if let sourceHeaders {
+            headers = sourceHeaders
         } else {
-            changelogIndices.append(pending.count)
-            pending.append(record)
+            headers = recordMetadata.map { [KafkaHeader(key: ChangelogHeader.source, value: ChangelogHeader.encode($0))] } ?? []
+            sourceHeaders = headers
         }
+        let record = KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value, headers: headers)
+        for index in changelogIndices where pending[index].key == key && pending[index].topic == topic {
+            pending[index] = record
+            return
+        }
+        changelogIndices.append(pending.count)
+        pending.append(record)
     }
 
     /// Ends the current record successfully and returns what it emitted.
     func completeRecord() -> [KafkaProducerRecord] {
-        stateManager?.stores.forEach { $0.commitRecord() }
+        if let stores = stateManager?.stores {
+            for store in stores { store.commitRecord() }
+        }
         defer {
             pending.removeAll(keepingCapacity: true)
             changelogIndices.removeAll(keepingCapacity: true)
@@ -139,9 +148,28 @@ final class TaskContext {
 enum ChangelogHeader {
     static let source = "flowstate.source"
 
-    /// `topic:partition:offset` (topic names cannot contain `:`).
-    static func encode(_ metadata: RecordMetadata) -> String {
-        "\(metadata.topic):\(metadata.partition):\(metadata.offset)"
+    /// `topic:partition:offset` in UTF-8 (topic names cannot contain `:`).
+    static func encode(_ metadata: RecordMetadata) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(metadata.topic.utf8.count + 24)
+        bytes.append(contentsOf: metadata.topic.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        appendDecimal(Int64(metadata.partition), to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDecimal(metadata.offset, to: &bytes)
+        return bytes
+    }
+
+    /// Appends `value` in decimal, as `String(value)` writes it.
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        let start = bytes.count
+        var magnitude = value.magnitude
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     static func decode(_ headers: [KafkaHeader]) -> RecordMetadata? {

@@ -9,12 +9,18 @@ public final class KeyValueStore<Key, Value> {
     let bytes: TaskStore
     let keySerde: any Serde<Key>
     let valueSerde: any Serde<Value>
-    /// Decoded values of keys recently read or written (`nil`: absent), so a read after a
-    /// read or write of the same key neither looks it up nor decodes it. Valid while the
-    /// byte store's generation is `cacheGeneration`; only for value types (a class instance
-    /// handed out could be changed without a put).
-    private var cache: [ByteKey: Value?] = [:]
+    /// Decoded values of keys recently read or written, so a read after a read or write of the
+    /// same key neither looks it up nor decodes it: the slot in ``values`` of each key, `-1` for
+    /// a key known absent. (Not `[ByteKey: Value?]`: a dictionary of a generic value is used
+    /// unspecialised, copying keys through value witnesses on every probe.) Valid while the byte
+    /// store's generation is `cacheGeneration`; only for value types (a class instance handed
+    /// out could be changed without a put).
+    private var slots: [ByteKey: Int] = [:]
+    private var values: [Value] = []
     private var cacheGeneration: Int
+    /// The last `String` key encoded and its encoding (a processor typically reads a key and
+    /// then writes it): `String` is the common key type and compares without a cast.
+    private var lastStringKey: (key: String, encoded: ByteKey)?
     private let caches: Bool
     /// Entries kept before the cache starts over.
     static var cacheLimit: Int { 16_384 }
@@ -27,25 +33,50 @@ public final class KeyValueStore<Key, Value> {
         caches = !(Value.self is AnyObject.Type)
     }
 
-    private func cached(_ key: [UInt8]) -> Value?? {
-        guard caches else { return nil }
-        if cacheGeneration != bytes.generation {
-            cache.removeAll()
-            cacheGeneration = bytes.generation
-            return nil
-        }
-        return cache[ByteKey(key)]
+    /// The key's bytes, as the key serde writes them.
+    private func encode(_ key: Key) throws(FlowstateError) -> ByteKey {
+        guard Key.self == String.self else { return ByteKey(try keySerde.serialize(key)) }
+        let string = unsafeBitCast(key, to: String.self)
+        if let last = lastStringKey, last.key == string { return last.encoded }
+        let encoded = ByteKey(try keySerde.serialize(key))
+        lastStringKey = (string, encoded)
+        return encoded
     }
 
-    private func remember(_ key: [UInt8], _ value: Value?) {
-        guard caches else { return }
-        if cacheGeneration != bytes.generation {
-            cache.removeAll()
+    /// Empties the cache when the store changed underneath or the cache is full.
+    private func checkCache() {
+        if cacheGeneration != bytes.generation || slots.count >= Self.cacheLimit || values.count >= Self.cacheLimit {
+            slots.removeAll(keepingCapacity: cacheGeneration == bytes.generation)
+            values.removeAll(keepingCapacity: cacheGeneration == bytes.generation)
             cacheGeneration = bytes.generation
         }
-        let key = ByteKey(key)
-        if cache.count >= Self.cacheLimit, cache[key] == nil { cache.removeAll(keepingCapacity: true) }
-        cache[key] = .some(value)
+    }
+
+    /// Caches `value` for `key`. (Separate from ``rememberAbsent(_:)``: no `Value?`, whose
+    /// generic metadata costs a lookup on every use.)
+    private func remember(_ key: ByteKey, _ value: Value) {
+        guard caches else { return }
+        checkCache()
+        var appends = false
+        Self.point(&slots[key, default: -1], at: value, next: values.count, in: &values, appends: &appends)  // one lookup
+        if appends { values.append(value) }
+    }
+
+    /// Caches that `key` has no value.
+    private func rememberAbsent(_ key: ByteKey) {
+        guard caches else { return }
+        checkCache()
+        slots[key] = -1
+    }
+
+    /// Points a key's slot at `value`: overwritten in place, or to be appended at `next`.
+    private static func point(_ slot: inout Int, at value: Value, next: Int, in values: inout [Value], appends: inout Bool) {
+        if slot >= 0 {
+            values[slot] = value
+        } else {
+            slot = next
+            appends = true
+        }
     }
 
     /// The store's name.
@@ -57,10 +88,13 @@ public final class KeyValueStore<Key, Value> {
     /// - Throws: ``FlowstateError`` when the key cannot be encoded, the value cannot be decoded,
     ///   or the store is closed.
     public func get(_ key: Key) throws(FlowstateError) -> Value? {
-        let encoded = try keySerde.serialize(key)
-        if let hit = cached(encoded) { return hit }  // closing moves the generation: never a hit after it
+        let encoded = try encode(key)
+        if caches {  // (not through a `Value??`: nesting a generic Optional costs a metadata lookup)
+            checkCache()  // closing moves the generation: never a hit after it
+            if let slot = slots[encoded] { return slot < 0 ? nil : values[slot] }
+        }
         guard let value = try bytes.get(encoded) else {
-            remember(encoded, nil)
+            rememberAbsent(encoded)
             return nil
         }
         let decoded = try valueSerde.deserialize(value)
@@ -73,7 +107,7 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised (the write is buffered until commit).
     /// - Throws: ``FlowstateError`` when the key or value cannot be encoded or the store is closed.
     public func put(_ key: Key, _ value: Value) throws(FlowstateError) {
-        let encoded = try keySerde.serialize(key)
+        let encoded = try encode(key)
         try bytes.put(encoded, valueSerde.serialize(value))
         remember(encoded, value)
     }
@@ -83,9 +117,9 @@ public final class KeyValueStore<Key, Value> {
     /// - Complexity: O(1) amortised.
     /// - Throws: ``FlowstateError`` when the key cannot be encoded or the store is closed.
     public func delete(_ key: Key) throws(FlowstateError) {
-        let encoded = try keySerde.serialize(key)
+        let encoded = try encode(key)
         try bytes.put(encoded, nil)
-        remember(encoded, nil)
+        rememberAbsent(encoded)
     }
 
     /// Entries with `from ≤ key < to` in the byte order of encoded keys (`nil` bounds are open).
@@ -146,13 +180,39 @@ func prefixSuccessor(_ prefix: [UInt8]) -> [UInt8]? {
     return nil
 }
 
-/// Encoded key bytes as a dictionary key, hashed in one pass (`[UInt8]` hashes byte by byte).
+/// Encoded key bytes as a dictionary key, hashed once in one pass (`[UInt8]` hashes byte by
+/// byte): a key used in several dictionaries (a store's cache, its overlay) is hashed once.
+///
+/// Keys of up to 16 bytes (most ids) are also kept inline, so comparing two of them in a
+/// dictionary probe does not load the arrays' storage (a cache miss per probe in a large store).
 struct ByteKey: Hashable {
     let bytes: [UInt8]
+    /// The bytes' hash (`Hasher`, randomly seeded per process).
+    let hash: Int
+    /// The first 16 bytes, zero-padded (the whole key when `count <= 16`).
+    private let head: (UInt64, UInt64)
+    /// `bytes.count`, inline.
+    private let count: Int
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var hasher = Hasher()
+        var head: (UInt64, UInt64) = (0, 0)
+        bytes.withUnsafeBytes { buffer in
+            hasher.combine(bytes: buffer)
+            withUnsafeMutableBytes(of: &head) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: buffer.prefix(16))) }
+        }
+        hash = hasher.finalize()
+        self.head = head
+        count = bytes.count
+    }
+
+    static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
+        guard lhs.hash == rhs.hash, lhs.count == rhs.count, lhs.head == rhs.head else { return false }
+        return lhs.count <= 16 || lhs.bytes == rhs.bytes
+    }
 
     func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(hash)
     }
 }

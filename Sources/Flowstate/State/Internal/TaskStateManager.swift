@@ -65,22 +65,33 @@ final class TaskStateManager {
     func commit(changelogEnds: [String: Int64], sourceOffsets: [String: Int64]) throws(FlowstateError) {
         let batch = database.map { _ in RocksWriteBatch() }
         var memoryWrites: [(MemoryMap, [ByteKey: [UInt8]?])] = []
-        for store in stores {
+        // In key order (meta keys, then stores by namespace, each by key): RocksDB's memtable
+        // then inserts each key next to the previous one instead of searching its skip list.
+        if let batch {
+            var meta: [(key: [UInt8], value: [UInt8])] = []
+            for (topic, offset) in changelogEnds where stores.contains(where: { $0.changelogTopic == topic && isPersistent($0) }) {
+                meta.append((Self.metaKey("changelog", topic), Self.encode(offset)))
+            }
+            for (topic, offset) in sourceOffsets { meta.append((Self.metaKey("source", topic), Self.encode(offset))) }
+            meta.sort { bytesPrecede($0.key, $1.key) }
+            for entry in meta { batch.put(entry.key, entry.value) }
+        }
+        for store in stores.sorted(by: { bytesPrecede($0.namespace, $1.namespace) }) {
             let overlay = store.takeOverlay()
             switch store.base {
             case .rocks(_, let namespace):
-                for (key, value) in overlay {
-                    if let value { batch?.put(namespace + key.bytes, value) } else { batch?.delete(namespace + key.bytes) }
+                guard let batch else { continue }
+                var fullKey = namespace  // reused: one buffer for every key of the store
+                for (key, value) in overlay.sorted(by: { bytesPrecede($0.key.bytes, $1.key.bytes) }) {
+                    fullKey.removeSubrange(namespace.count...)
+                    fullKey.append(contentsOf: key.bytes)
+                    if let value { batch.put(fullKey, value) } else { batch.delete(fullKey) }
                 }
             case .memory(let map):
                 memoryWrites.append((map, overlay))
             }
         }
         if let batch, let database {
-            for (topic, offset) in changelogEnds where stores.contains(where: { $0.changelogTopic == topic && isPersistent($0) }) {
-                batch.put(Self.metaKey("changelog", topic), Self.encode(offset))
-            }
-            for (topic, offset) in sourceOffsets { batch.put(Self.metaKey("source", topic), Self.encode(offset)) }
             try rocks { try database.write(batch) }
         }
         for (map, overlay) in memoryWrites {

@@ -1,4 +1,5 @@
 import FlowstateRocksDB
+import Foundation
 
 /// Where a task's store keeps committed data.
 enum StoreBase {
@@ -23,9 +24,13 @@ final class TaskStore {
     let name: String
     let changelogTopic: String?
     let base: StoreBase
-    /// Keyed by ``ByteKey`` (hashed in one pass, not byte by byte).
+    /// The prefix of the store's keys in the task's database (empty for in-memory stores).
+    var namespace: [UInt8] {
+        if case .rocks(_, let namespace) = base { namespace } else { [] }
+    }
+    /// Keyed by ``ByteKey`` (hashed once, in one pass).
     private(set) var overlay: [ByteKey: [UInt8]?] = [:]
-    private var undo: [(key: ByteKey, previous: [UInt8]??)] = []
+    private var undo: [UndoEntry] = []
     private(set) var isClosed = false
     /// Changes whenever the store's content changes other than by ``put(_:_:)`` (an undone
     /// record, dropped overlay, restored records, closing): caches of decoded values over
@@ -41,18 +46,26 @@ final class TaskStore {
     }
 
     func get(_ key: [UInt8]) throws(FlowstateError) -> [UInt8]? {
+        try get(ByteKey(key))
+    }
+
+    func get(_ key: ByteKey) throws(FlowstateError) -> [UInt8]? {
         try ensureOpen()
-        if let pending = overlay[ByteKey(key)] { return pending }
-        return try baseGet(key)
+        if let pending = overlay[key] { return pending }
+        return try baseGet(key.bytes)
     }
 
     /// Writes `value` (`nil` deletes) and logs it to the changelog.
     func put(_ key: [UInt8], _ value: [UInt8]?) throws(FlowstateError) {
+        try put(ByteKey(key), value)
+    }
+
+    /// Writes `value` (`nil` deletes) and logs it to the changelog.
+    func put(_ key: ByteKey, _ value: [UInt8]?) throws(FlowstateError) {
         try ensureOpen()
-        let overlayKey = ByteKey(key)
-        undo.append((overlayKey, overlay.updateValue(value, forKey: overlayKey)))
+        undo.append(UndoEntry(key: key, previous: overlay.updateValue(value, forKey: key)))
         if let changelogTopic {
-            task.logChange(topic: changelogTopic, key: key, value: value)
+            task.logChange(topic: changelogTopic, key: key.bytes, value: value)
         }
     }
 
@@ -87,7 +100,7 @@ final class TaskStore {
     // MARK: - Record boundaries and transactions
 
     /// Forgets the undo log: the current record's writes stand.
-    func commitRecord() { undo.removeAll(keepingCapacity: true) }
+    func commitRecord() { if !undo.isEmpty { undo.removeAll(keepingCapacity: true) } }
 
     /// Undoes the current record's writes.
     func rollbackRecord() {
@@ -100,8 +113,9 @@ final class TaskStore {
 
     /// Hands the overlay over for commit and starts a new, empty one.
     func takeOverlay() -> [ByteKey: [UInt8]?] {
-        defer { overlay = [:] }
-        return overlay
+        let taken = overlay
+        overlay = Dictionary(minimumCapacity: taken.count)  // the next commit likely writes as many keys
+        return taken
     }
 
     /// Drops uncommitted writes (after an abort, or closing a task dirty).
@@ -152,6 +166,21 @@ final class TaskStore {
     private func ensureOpen() throws(FlowstateError) {
         if isClosed { throw FlowstateError(.storeClosed, "store \(name) of task \(task.taskID) is closed") }
     }
+}
+
+/// A write of the current record: the key and its overlay entry before (`nil`: none).
+///
+/// (A struct, not a tuple: arrays of tuples copy and destroy through the runtime's generic tuple witnesses.)
+struct UndoEntry {
+    let key: ByteKey
+    let previous: [UInt8]??
+}
+
+/// Whether `a` sorts before `b` byte-wise (RocksDB's default order: unsigned bytes, a prefix first).
+func bytesPrecede(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    let common = min(a.count, b.count)
+    let order = a.withUnsafeBytes { a in b.withUnsafeBytes { b in common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common) } }
+    return order != 0 ? order < 0 : a.count < b.count
 }
 
 /// Runs a RocksDB call, turning its error into a ``FlowstateError``.

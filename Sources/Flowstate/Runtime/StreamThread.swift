@@ -212,10 +212,16 @@ final class StreamThread: @unchecked Sendable {
             if processed > 0 { status.update { $0.processedRecords += processed } }
             status.metrics.recordProcessed(processed)
         }
+        let policy = topology.processingErrorPolicy
+        var current: (topic: String, partition: Int32, task: StreamTask?)?
         for record in records {
-            guard let task = task(for: record.topicPartition) else { continue }
+            // A poll returns runs of records of one partition: look its task up once per run.
+            if current == nil || current!.partition != record.partition || current!.topic != record.topic {
+                current = (record.topic, record.partition, task(for: record.topicPartition))
+            }
+            guard let task = current!.task else { continue }
             try beginTransactionIfNeeded()
-            let outcome = try task.process(record, policy: topology.processingErrorPolicy)
+            let outcome = try task.process(record, policy: policy)
             processed += 1
             switch outcome {
             case .processed(let emitted):

@@ -60,6 +60,7 @@ extension StateMachine {
         try validate()
         let machine = self
         let census = StatusCensus(counts: statusCounts ?? StatusCounts(machine: name), statuses: Entity.Status.allCases.map(\.rawValue))
+        let pendingIDs = PendingCommandRegistry()
         builder.processingErrorPolicy = .deadLetter
         builder.addStore(Stores.persistent(entityStore, key: .string, value: .binary(Entity.self))
             .partitioned(byValueIn: indexStore))
@@ -76,9 +77,9 @@ extension StateMachine {
                           value: .json(StateMachineCommand.self))
             .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }
         builder.addSource("\(name)-commands", topics: [commandsTopic], key: .string, value: .json(StateMachineCommand.self))
-            .process(route, stores: [indexStore, pendingCommandsStore]) { CommandRouter(machine: machine) }
+            .process(route, stores: [indexStore, pendingCommandsStore]) { CommandRouter(machine: machine, registry: pendingIDs) }
         builder.addSource("\(name)-index", topics: [indexTopic], key: .string, value: .string)
-            .process(index, stores: [indexStore, pendingCommandsStore]) { IndexProcessor(machine: machine) }
+            .process(index, stores: [indexStore, pendingCommandsStore]) { IndexProcessor(machine: machine, registry: pendingIDs) }
 
         for status in Entity.Status.allCases {
             builder.addSink(sinkName(status), topic: topic(of: status), parents: [transition, apply], key: .string, value: .bytes)

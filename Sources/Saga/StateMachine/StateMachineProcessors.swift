@@ -208,15 +208,24 @@ struct PendingHeader: Codable, Sendable, Hashable {
 /// passes (it is rejected as for an unknown entity).
 struct CommandRouter<Entity: StateMachineEntity>: Processor {
     let writer: TransitionWriter<Entity>
+    let registry: PendingCommandRegistry
+    /// The task's pending-commands store and the ids it holds, opened in `initialize`.
+    private var pending: (store: KeyValueStore<String, [PendingCommand]>, ids: PendingCommandIDs)?
 
-    init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
+    init(machine: StateMachine<Entity>, registry: PendingCommandRegistry) {
+        writer = TransitionWriter(machine: machine)
+        self.registry = registry
+    }
 
-    func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
         let writer = writer
         let machine = writer.machine
         let wait = machine.commandIndexWait.milliseconds
         let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+        let ids = try registry.open(pending)
+        self.pending = (pending, ids)
         context.schedule(every: .milliseconds(max(100, min(1_000, wait))), .wallClockTime) { now in
+            var emptied: [String] = []
             for (entityID, commands) in try pending.all() {
                 let expired = commands.filter { now - $0.receivedAt >= wait }
                 guard !expired.isEmpty else { continue }
@@ -225,19 +234,32 @@ struct CommandRouter<Entity: StateMachineEntity>: Processor {
                                       reason: "unknown \(machine.name) \(entityID)", context: context)
                 }
                 let waiting = commands.filter { now - $0.receivedAt < wait }
-                if waiting.isEmpty { try pending.delete(entityID) } else { try pending.put(entityID, waiting) }
+                if waiting.isEmpty {
+                    try pending.delete(entityID)
+                    emptied.append(entityID)
+                } else {
+                    try pending.put(entityID, waiting)
+                }
             }
+            ids.remove(emptied)
         }
+    }
+
+    func close() {
+        if let pending { registry.close(pending.store) }
     }
 
     func process(_ record: Record<String, StateMachineCommand>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
         let index = try context.keyValueStore(machine.indexStore, key: String.self, value: String.self)
         guard let partitionKey = try index.get(record.value.entityID) else {
-            let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+            guard let (pending, ids) = pending else {
+                throw SagaDefinitionError("\(machine.name) command router was not initialised")
+            }
             let waiting = PendingCommand(command: record.value, timestamp: record.timestamp,
                                          headers: record.headers.map { PendingHeader(key: $0.key, value: $0.value) },
                                          receivedAt: context.wallClockTime)
+            ids.insert(record.value.entityID)
             return try pending.put(record.value.entityID, (try pending.get(record.value.entityID) ?? []) + [waiting])
         }
         try writer.route(record.value, to: partitionKey, timestamp: record.timestamp, headers: record.headers, context: context)
@@ -248,28 +270,40 @@ struct CommandRouter<Entity: StateMachineEntity>: Processor {
 /// that were waiting for the entry.
 struct IndexProcessor<Entity: StateMachineEntity>: Processor {
     let writer: TransitionWriter<Entity>
-    /// The task's index and pending-commands stores, looked up once in `initialize`.
-    private var stores: (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>)?
+    let registry: PendingCommandRegistry
+    /// The task's index and pending-commands stores and the ids of the entities with pending
+    /// commands, opened in `initialize`.
+    private var stores: (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>,
+                         pendingIDs: PendingCommandIDs)?
 
-    init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
+    init(machine: StateMachine<Entity>, registry: PendingCommandRegistry) {
+        writer = TransitionWriter(machine: machine)
+        self.registry = registry
+    }
 
-    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { stores = try Self.stores(writer.machine, context) }
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        let machine = writer.machine
+        let pending = try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self)
+        stores = (try context.keyValueStore(machine.indexStore, key: String.self, value: String.self),
+                  pending, try registry.open(pending))
+    }
 
-    private static func stores(_ machine: StateMachine<Entity>, _ context: ProcessorContext<String, [UInt8]>) throws
-        -> (index: KeyValueStore<String, String>, pending: KeyValueStore<String, [PendingCommand]>)
-    {
-        (try context.keyValueStore(machine.indexStore, key: String.self, value: String.self),
-         try context.keyValueStore(machine.pendingCommandsStore, key: String.self, value: [PendingCommand].self))
+    func close() {
+        if let stores { registry.close(stores.pending) }
     }
 
     func process(_ record: Record<String, String>, context: ProcessorContext<String, [UInt8]>) throws {
-        let (index, pending) = try stores ?? Self.stores(writer.machine, context)
+        guard let (index, pending, pendingIDs) = stores else {
+            throw SagaDefinitionError("\(writer.machine.name) index processor was not initialised")
+        }
         try index.put(record.key, record.value)
-        guard let waiting = try pending.get(record.key) else { return }
+        guard pendingIDs.mayHold(record.key), let waiting = try pending.get(record.key) else { return }
         try pending.delete(record.key)
         for command in waiting {
             try writer.route(command.command, to: record.value, timestamp: command.timestamp,
                              headers: command.headers.map { KafkaHeader(key: $0.key, value: $0.value) }, context: context)
         }
+        // Last, so a failure above (which undoes the delete) leaves the id in place.
+        pendingIDs.remove(CollectionOfOne(record.key))
     }
 }

@@ -157,30 +157,33 @@ private func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
 }
 
 /// Calls `body` with C copies of the headers (name, value, size; size -1 for a null
-/// value) in one allocation that lives for the call only; librdkafka copies them.
+/// value) in temporary storage (on the stack when small) that lives for the call only;
+/// librdkafka copies them.
 private func withCHeaders<T>(
     _ headers: [KafkaHeader],
-    _ body: ([(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)]) -> T
+    _ body: (UnsafeBufferPointer<(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)>) -> T
 ) -> T {
-    if headers.isEmpty { return body([]) }
+    if headers.isEmpty { return body(UnsafeBufferPointer(start: nil, count: 0)) }
     let total = headers.reduce(0) { $0 + $1.key.utf8.count + 1 + ($1.value?.count ?? 0) }
-    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
-    defer { storage.deallocate() }
-    var cursor = 0
-    var entries: [(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)] = []
-    entries.reserveCapacity(headers.count)
-    for header in headers {
-        let nameStart = cursor
-        for byte in header.key.utf8 { storage[cursor] = byte; cursor += 1 }
-        storage[cursor] = 0; cursor += 1
-        let name = (storage.baseAddress! + nameStart).assumingMemoryBound(to: CChar.self)
-        if let value = header.value {
-            let valueStart = cursor
-            for byte in value { storage[cursor] = byte; cursor += 1 }
-            entries.append((UnsafePointer(name), UnsafeRawPointer(storage.baseAddress! + valueStart), value.count))
-        } else {
-            entries.append((UnsafePointer(name), nil, -1))
+    return withUnsafeTemporaryAllocation(byteCount: total, alignment: 1) { storage in
+        withUnsafeTemporaryAllocation(of: (name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int).self,
+                                      capacity: headers.count) { entries in
+            var cursor = 0
+            for (index, header) in headers.enumerated() {
+                let name = (storage.baseAddress! + cursor).assumingMemoryBound(to: CChar.self)
+                UnsafeMutableRawBufferPointer(rebasing: storage[cursor...]).copyBytes(from: header.key.utf8)
+                cursor += header.key.utf8.count
+                storage[cursor] = 0; cursor += 1
+                if let value = header.value {
+                    let start = storage.baseAddress! + cursor
+                    UnsafeMutableRawBufferPointer(rebasing: storage[cursor...]).copyBytes(from: value)
+                    cursor += value.count
+                    entries.initializeElement(at: index, to: (UnsafePointer(name), UnsafeRawPointer(start), value.count))
+                } else {
+                    entries.initializeElement(at: index, to: (UnsafePointer(name), nil, -1))
+                }
+            }
+            return body(UnsafeBufferPointer(entries))
         }
     }
-    return body(entries)
 }

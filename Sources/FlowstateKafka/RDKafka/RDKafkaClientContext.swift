@@ -106,6 +106,7 @@ struct DeliveredOffsets: ~Copyable, Sendable {
 
     mutating func take() -> [KafkaTopicPartition: Int64] {
         endRun()
+        run = nil
         defer { offsets = [:] }
         return offsets
     }

@@ -71,33 +71,3 @@ struct KafkaProducerTests {
         #expect(throws: KafkaError.self) { try producer.produce(KafkaProducerRecord(topic: topic, key: "a", value: "1")) }
     }
 }
-
-@Suite(.timeLimit(.minutes(2)))
-struct KafkaProducerDeliveredOffsetsTests {
-    @Test func aTrackingProducerReportsTheHighestDeliveredOffsetOfEachPartitionAcrossInterleavedTopicsOnce() async throws {
-        let cluster = try TestCluster()
-        let first = try await cluster.makeTopic("delivered-a", partitions: 2)
-        let second = try await cluster.makeTopic("delivered-b", partitions: 2)
-        var config = cluster.producerConfig()
-        config.tracksDeliveredOffsets = true
-        let producer = try KafkaProducer(config: config)
-        // Interleaved topics and partitions, so delivery reports alternate between runs.
-        var expected: [KafkaTopicPartition: Int64] = [:]
-        for index in 0..<300 {
-            let topic = index % 3 == 0 ? second : first
-            let partition = Int32(index % 2)
-            try producer.produce(KafkaProducerRecord(topic: topic, partition: partition, key: "k", value: "\(index)"))
-            expected[KafkaTopicPartition(topic: topic, partition: partition), default: -1] += 1
-        }
-        try await producer.flush()
-
-        #expect(producer.takeDeliveredOffsets() == expected)
-        #expect(producer.takeDeliveredOffsets().isEmpty)
-
-        try producer.produce(KafkaProducerRecord(topic: first, partition: 1, key: "k", value: "late"))
-        try await producer.flush()
-        let partition = KafkaTopicPartition(topic: first, partition: 1)
-        #expect(producer.takeDeliveredOffsets() == [partition: expected[partition]! + 1])
-        try await producer.close()
-    }
-}

@@ -21,13 +21,6 @@ func rdKafkaDeliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<
                              _ opaque: UnsafeMutableRawPointer?) {
     guard let message else { return }
     let record = message.pointee
-    if record.err == RD_KAFKA_RESP_ERR_NO_ERROR, record._private == nil {
-        // The common case (a record produced without a promise): no report to build.
-        if let rkt = record.rkt {
-            RDKafkaClientContext.from(opaque)?.recordDelivered(topic: rkt, partition: record.partition, offset: record.offset)
-        }
-        return
-    }
     let result: Result<KafkaDeliveryReport, KafkaError>
     if record.err == RD_KAFKA_RESP_ERR_NO_ERROR {
         let topic = String(cString: rd_kafka_topic_name(record.rkt))
@@ -49,5 +42,7 @@ func rdKafkaDeliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<
         Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(result)
     } else if case .failure(let error) = result {
         RDKafkaClientContext.from(opaque)?.recordDeliveryFailure(error)
+    } else if let rkt = record.rkt {
+        RDKafkaClientContext.from(opaque)?.recordDelivered(topic: rkt, partition: record.partition, offset: record.offset)
     }
 }

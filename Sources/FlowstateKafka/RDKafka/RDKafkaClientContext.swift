@@ -13,9 +13,11 @@ final class RDKafkaClientContext: Sendable {
     private let firstDeliveryFailure = Mutex<KafkaError?>(nil)
     let rebalance = Mutex<RebalanceState?>(nil)
     /// Highest acknowledged offset per partition of records produced without a promise,
-    /// when the producer tracks them.
-    private let deliveredOffsets = Mutex(DeliveredOffsets())
+    /// when the producer tracks them (`nil` otherwise).
+    private let deliveredOffsets = Mutex<[KafkaTopicPartition: Int64]>([:])
     private let tracksDeliveredOffsets: Bool
+    /// The last topic name seen by the delivery callback, to avoid rebuilding the String per record.
+    private let lastTopic = Mutex<(address: UInt, name: String)?>(nil)
 
     init(logger: Logger, tracksDeliveredOffsets: Bool = false) {
         self.logger = logger
@@ -25,12 +27,28 @@ final class RDKafkaClientContext: Sendable {
     /// Records a successful delivery (when tracking).
     func recordDelivered(topic rkt: OpaquePointer, partition: Int32, offset: Int64) {
         guard tracksDeliveredOffsets else { return }
-        deliveredOffsets.withLock { $0.record(topic: rkt, partition: partition, offset: offset) }
+        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rkt)))
+        let cName = rd_kafka_topic_name(rkt)!
+        let name = lastTopic.withLock { cached -> String in
+            if let cached, cached.address == address, cached.name.withCString({ strcmp($0, cName) == 0 }) {
+                return cached.name
+            }
+            let name = String(cString: cName)
+            cached = (address, name)
+            return name
+        }
+        deliveredOffsets.withLock { offsets in
+            let key = KafkaTopicPartition(topic: name, partition: partition)
+            if offset > offsets[key, default: -1] { offsets[key] = offset }
+        }
     }
 
     /// Returns and clears the highest delivered offsets.
     func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] {
-        deliveredOffsets.withLock { $0.take() }
+        deliveredOffsets.withLock { offsets in
+            defer { offsets = [:] }
+            return offsets
+        }
     }
 
     /// Remembers the first failed delivery of a record produced without a completion.
@@ -76,44 +94,4 @@ func rdKafkaErrorCallback(_ handle: OpaquePointer?, _ code: Int32, _ reason: Uns
     let text = reason.map { String(cString: $0) } ?? ""
     let name = String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(code)))
     context.logger.warning("librdkafka error", metadata: ["kafka.error": "\(name)", "kafka.reason": "\(text)"])
-}
-
-/// The highest delivered offset per partition. Delivery reports come in runs of one
-/// partition, so the run's partition is held apart and merged into the dictionary only
-/// when the run ends: one comparison per record instead of a String and a hash lookup.
-struct DeliveredOffsets: ~Copyable, Sendable {
-    private var offsets: [KafkaTopicPartition: Int64] = [:]
-    /// The current run: its topic handle's address, name, partition and highest offset.
-    private var run: (address: UInt, topic: String, partition: Int32, offset: Int64)?
-
-    mutating func record(topic rkt: OpaquePointer, partition: Int32, offset: Int64) {
-        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rkt)))
-        if let current = run, current.address == address, current.partition == partition {
-            if offset > current.offset { run!.offset = offset }
-            return
-        }
-        // The name is compared too: a handle's address may be reused by another topic.
-        let cName = rd_kafka_topic_name(rkt)!
-        let topic: String
-        if let current = run, current.address == address, current.topic.withCString({ strcmp($0, cName) == 0 }) {
-            topic = current.topic
-        } else {
-            topic = String(cString: cName)
-        }
-        endRun()
-        run = (address, topic, partition, offset)
-    }
-
-    mutating func take() -> [KafkaTopicPartition: Int64] {
-        endRun()
-        run = nil
-        defer { offsets = [:] }
-        return offsets
-    }
-
-    private mutating func endRun() {
-        guard let current = run else { return }
-        let key = KafkaTopicPartition(topic: current.topic, partition: current.partition)
-        if current.offset > offsets[key, default: -1] { offsets[key] = current.offset }
-    }
 }

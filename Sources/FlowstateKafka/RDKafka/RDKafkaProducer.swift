@@ -8,7 +8,6 @@ final class RDKafkaProducer: Sendable {
     let client: RDKafkaClient
     let blocking: BlockingExecutor
     private let pollThread: DedicatedThread
-    private let topics: RDKafkaTopicHandles
     private let closed = Atomic<Bool>(false)
 
     init(properties: [String: String], logger: Logger, tracksDeliveredOffsets: Bool = false) throws(KafkaError) {
@@ -17,7 +16,6 @@ final class RDKafkaProducer: Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf, rdKafkaDeliveryCallback)
         }
         self.client = client
-        topics = RDKafkaTopicHandles(client: client)
         let handle = SendableOpaquePointer(client.handle)
         let name = properties["transactional.id"] ?? properties["client.id"] ?? "producer"
         blocking = BlockingExecutor(label: "flowstate.kafka.producer.\(name)")
@@ -97,52 +95,42 @@ final class RDKafkaProducer: Sendable {
     // MARK: - Building the produceva argument list
 
     private func enqueue(_ record: KafkaProducerRecord, opaque: UnsafeMutableRawPointer?) -> OpaquePointer? {
-        if let topic = topics.handle(for: record.topic) {
-            return enqueue(record, opaque: opaque) { vu in vu.vtype = RD_KAFKA_VTYPE_RKT; vu.u.rkt = topic }
-        }
-        return record.topic.withCString { topic in
-            enqueue(record, opaque: opaque) { vu in vu.vtype = RD_KAFKA_VTYPE_TOPIC; vu.u.cstr = topic }
-        }
-    }
-
-    /// Builds the argument list on the stack (`setTopic` fills the first) and produces.
-    private func enqueue(_ record: KafkaProducerRecord, opaque: UnsafeMutableRawPointer?,
-                         setTopic: (inout rd_kafka_vu_t) -> Void) -> OpaquePointer? {
-        withOptionalBytes(record.key) { key in
-            withOptionalBytes(record.value) { value in
-                withCHeaders(record.headers) { headers in
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + headers.count) { arguments in
-                        var count = 0
+        record.topic.withCString { topic in
+            withOptionalBytes(record.key) { key in
+                withOptionalBytes(record.value) { value in
+                    withCHeaders(record.headers) { headers in
+                        var arguments: [rd_kafka_vu_t] = []
+                        arguments.reserveCapacity(7 + record.headers.count)
                         var vu = rd_kafka_vu_t()
-                        setTopic(&vu); arguments[count] = vu; count += 1
+                        vu.vtype = RD_KAFKA_VTYPE_TOPIC; vu.u.cstr = topic; arguments.append(vu)
                         vu.vtype = RD_KAFKA_VTYPE_PARTITION; vu.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA
-                        arguments[count] = vu; count += 1
-                        vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY; arguments[count] = vu; count += 1
+                        arguments.append(vu)
+                        vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY; arguments.append(vu)
                         if let key {
                             vu.vtype = RD_KAFKA_VTYPE_KEY
                             vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vu.u.mem.size = key.count
-                            arguments[count] = vu; count += 1
+                            arguments.append(vu)
                         }
                         if let value {
                             vu.vtype = RD_KAFKA_VTYPE_VALUE
                             vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
                             vu.u.mem.size = value.count
-                            arguments[count] = vu; count += 1
+                            arguments.append(vu)
                         }
                         if let timestamp = record.timestamp {
-                            vu.vtype = RD_KAFKA_VTYPE_TIMESTAMP; vu.u.i64 = timestamp; arguments[count] = vu; count += 1
+                            vu.vtype = RD_KAFKA_VTYPE_TIMESTAMP; vu.u.i64 = timestamp; arguments.append(vu)
                         }
                         if let opaque {
-                            vu.vtype = RD_KAFKA_VTYPE_OPAQUE; vu.u.ptr = opaque; arguments[count] = vu; count += 1
+                            vu.vtype = RD_KAFKA_VTYPE_OPAQUE; vu.u.ptr = opaque; arguments.append(vu)
                         }
                         for header in headers {
                             vu.vtype = RD_KAFKA_VTYPE_HEADER
                             vu.u.header.name = header.name
                             vu.u.header.val = header.value
                             vu.u.header.size = header.size
-                            arguments[count] = vu; count += 1
+                            arguments.append(vu)
                         }
-                        return rd_kafka_produceva(client.handle, arguments.baseAddress, count)
+                        return rd_kafka_produceva(client.handle, arguments, arguments.count)
                     }
                 }
             }
@@ -157,33 +145,30 @@ private func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPoi
 }
 
 /// Calls `body` with C copies of the headers (name, value, size; size -1 for a null
-/// value) in temporary storage (on the stack when small) that lives for the call only;
-/// librdkafka copies them.
+/// value) in one allocation that lives for the call only; librdkafka copies them.
 private func withCHeaders<T>(
     _ headers: [KafkaHeader],
-    _ body: (UnsafeBufferPointer<(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)>) -> T
+    _ body: ([(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)]) -> T
 ) -> T {
-    if headers.isEmpty { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+    if headers.isEmpty { return body([]) }
     let total = headers.reduce(0) { $0 + $1.key.utf8.count + 1 + ($1.value?.count ?? 0) }
-    return withUnsafeTemporaryAllocation(byteCount: total, alignment: 1) { storage in
-        withUnsafeTemporaryAllocation(of: (name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int).self,
-                                      capacity: headers.count) { entries in
-            var cursor = 0
-            for (index, header) in headers.enumerated() {
-                let name = (storage.baseAddress! + cursor).assumingMemoryBound(to: CChar.self)
-                UnsafeMutableRawBufferPointer(rebasing: storage[cursor...]).copyBytes(from: header.key.utf8)
-                cursor += header.key.utf8.count
-                storage[cursor] = 0; cursor += 1
-                if let value = header.value {
-                    let start = storage.baseAddress! + cursor
-                    UnsafeMutableRawBufferPointer(rebasing: storage[cursor...]).copyBytes(from: value)
-                    cursor += value.count
-                    entries.initializeElement(at: index, to: (UnsafePointer(name), UnsafeRawPointer(start), value.count))
-                } else {
-                    entries.initializeElement(at: index, to: (UnsafePointer(name), nil, -1))
-                }
-            }
-            return body(UnsafeBufferPointer(entries))
+    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
+    defer { storage.deallocate() }
+    var cursor = 0
+    var entries: [(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)] = []
+    entries.reserveCapacity(headers.count)
+    for header in headers {
+        let nameStart = cursor
+        for byte in header.key.utf8 { storage[cursor] = byte; cursor += 1 }
+        storage[cursor] = 0; cursor += 1
+        let name = (storage.baseAddress! + nameStart).assumingMemoryBound(to: CChar.self)
+        if let value = header.value {
+            let valueStart = cursor
+            for byte in value { storage[cursor] = byte; cursor += 1 }
+            entries.append((UnsafePointer(name), UnsafeRawPointer(storage.baseAddress! + valueStart), value.count))
+        } else {
+            entries.append((UnsafePointer(name), nil, -1))
         }
     }
+    return body(entries)
 }

@@ -120,19 +120,7 @@ public struct BinaryWriter {
         let headerAt = storage.count
         storage.append(0)
         body(&self)
-        let length = storage.count - headerAt  // content length + 1
-        if length < 0x80 {
-            storage[headerAt] = UInt8(truncatingIfNeeded: length)
-        } else {
-            var header: [UInt8] = []
-            var value = UInt64(length)
-            while value >= 0x80 {
-                header.append(UInt8(truncatingIfNeeded: value) | 0x80)
-                value &>>= 7
-            }
-            header.append(UInt8(truncatingIfNeeded: value))
-            storage.replaceSubrange(headerAt...headerAt, with: header)
-        }
+        BinaryVarint.patch(storage.count - headerAt, at: headerAt, in: &storage)  // content length + 1
     }
 
     @inlinable
@@ -144,14 +132,7 @@ public struct BinaryWriter {
     }
 
     @inlinable
-    mutating func writeVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            storage.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value &>>= 7
-        }
-        storage.append(UInt8(truncatingIfNeeded: value))
-    }
+    mutating func writeVarint(_ value: UInt64) { BinaryVarint.append(value, to: &storage) }
 }
 
 extension Array: BinaryDirectEncodable where Element: BinaryDirectEncodable {

@@ -178,7 +178,7 @@ final class BinaryEncoder: Encoder {
                 chunk.append(0)
             } else {
                 chunk.reserveCapacity(child.bytes.count + 10)
-                appendVarint(UInt64(child.bytes.count + 1), to: &chunk)
+                BinaryVarint.append(UInt64(child.bytes.count + 1), to: &chunk)
                 chunk.append(contentsOf: child.bytes)
             }
             bytes.insert(contentsOf: chunk, at: last.offset)
@@ -280,34 +280,10 @@ final class BinaryEncoder: Encoder {
     // MARK: - Bytes
 
     @inline(__always)
-    private func writeVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value &>>= 7
-        }
-        bytes.append(UInt8(truncatingIfNeeded: value))
-    }
+    private func writeVarint(_ value: UInt64) { BinaryVarint.append(value, to: &bytes) }
 
     /// Overwrites the one-byte placeholder at `index` with `value` as a varint.
-    private func patchVarint(at index: Int, _ value: Int) {
-        if value < 0x80 {
-            bytes[index] = UInt8(truncatingIfNeeded: value)
-        } else {
-            var encoded: [UInt8] = []
-            appendVarint(UInt64(value), to: &encoded)
-            bytes.replaceSubrange(index...index, with: encoded)
-        }
-    }
-
-    private func appendVarint(_ value: UInt64, to buffer: inout [UInt8]) {
-        var value = value
-        while value >= 0x80 {
-            buffer.append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value &>>= 7
-        }
-        buffer.append(UInt8(truncatingIfNeeded: value))
-    }
+    private func patchVarint(at index: Int, _ value: Int) { BinaryVarint.patch(value, at: index, in: &bytes) }
 
     @inline(__always)
     private func writeKey(_ key: some CodingKey) {

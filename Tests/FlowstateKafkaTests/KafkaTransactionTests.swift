@@ -57,7 +57,7 @@ struct KafkaTransactionTests {
 
         let consumer = try KafkaConsumer(config: cluster.consumerConfig(group: "abort-\(UUID())"))
         try consumer.assign([KafkaTopicPartition(topic: topic, partition: 0): .beginning])
-        let values = try await consume(consumer, count: 2, timeout: .seconds(5)).compactMap(\.valueString)
+        let values = try await consume(consumer, count: 2, timeout: .seconds(15)).compactMap(\.valueString)
         try await consumer.close()
         #expect(values.contains("committed"))
         if values.contains("aborted") {

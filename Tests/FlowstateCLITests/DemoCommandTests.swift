@@ -21,13 +21,13 @@ struct DemoCommandTests {
 
     @Test func theDemoRunsToCompletionAndItsSummaryMatchesWhatTheTopicsHold() async throws {
         let broker = try FlowstateProcess(["dev-broker"])
-        let banner = try #require(broker.readLine())
+        let banner = try #require(await broker.readLine())
         let servers = String(banner.dropFirst("bootstrap.servers=".count))
-        defer { _ = broker.stop() }
+        defer { broker.terminate() }
         let demo = try FlowstateProcess(["demo", "--statements", "200", "--sagas", "100", "--organisations", "20",
                                          "--duration", "1", "--timeout", "60", "--bootstrap-servers", servers])
-        let status = demo.waitForExit(timeout: .seconds(120))
-        let output = demo.remainingOutput()
+        let status = await demo.waitForExit(timeout: .seconds(120))
+        let output = await demo.remainingOutput()
         #expect(status == 0, "\(output)\nstderr: \(demo.errorOutput())")
         let table = Self.table(output)
         #expect(table["statements closed"] == 200, "\(output)")
@@ -74,10 +74,10 @@ struct DemoCommandTests {
         #expect((table["compensations run"] ?? 0) > 0 && (table["deferred retries"] ?? 0) > 0, "the mix includes failures: \(output)")
     }
 
-    @Test func theDemoRunsOnItsEmbeddedClusterWithNoCluster() throws {
+    @Test func theDemoRunsOnItsEmbeddedClusterWithNoCluster() async throws {
         let demo = try FlowstateProcess(["demo", "--statements", "100", "--sagas", "50", "--duration", "0"])
-        let status = demo.waitForExit(timeout: .seconds(120))
-        let output = demo.remainingOutput()
+        let status = await demo.waitForExit(timeout: .seconds(120))
+        let output = await demo.remainingOutput()
         #expect(status == 0, "\(output)\nstderr: \(demo.errorOutput())")
         #expect(output.contains("embedded cluster: bootstrap.servers="))
         let table = Self.table(output)
@@ -85,9 +85,9 @@ struct DemoCommandTests {
         #expect(SagaStatus.allCases.filter(\.isTerminal).map { table["sagas \($0.rawValue)"] ?? 0 }.reduce(0, +) == 50, "\(output)")
     }
 
-    @Test func aLoadTooLargeForTheEmbeddedBrokerFailsAtStartNamingTheFlag() throws {
+    @Test func aLoadTooLargeForTheEmbeddedBrokerFailsAtStartNamingTheFlag() async throws {
         let demo = try FlowstateProcess(["demo", "--statements", "100000"])
-        #expect(demo.waitForExit(timeout: .seconds(20)) != 0)
+        #expect(await demo.waitForExit(timeout: .seconds(20)) != 0)
         #expect(demo.errorOutput().contains("--partitions"))
     }
 

@@ -6,12 +6,12 @@ import Testing
 struct DevBrokerCommandTests {
     @Test func printsBootstrapServersFirstServesTopicsAndStopsOnSIGTERM() async throws {
         let broker = try FlowstateProcess(["dev-broker", "--brokers", "2", "--topic", "orders:3", "--topic", "events:1"])
-        let first = try #require(broker.readLine(), "no output: \(broker.errorOutput())")
+        let first = try #require(await broker.readLine(), "no output: \(broker.errorOutput())")
         #expect(first.hasPrefix("bootstrap.servers="))
         let servers = String(first.dropFirst("bootstrap.servers=".count))
         #expect(servers.split(separator: ",").count == 2)
-        #expect(broker.readLine() == "topic=orders:3")
-        #expect(broker.readLine() == "topic=events:1")
+        #expect(await broker.readLine() == "topic=orders:3")
+        #expect(await broker.readLine() == "topic=events:1")
 
         let admin = try KafkaAdmin(config: KafkaAdminConfig(bootstrapServers: [servers]))
         let topics = try await admin.describeTopics(["orders", "events"])
@@ -27,19 +27,19 @@ struct DevBrokerCommandTests {
         #expect(created["app-store-changelog"] != nil)
         #expect(try await admin.describeTopics(["app-store-changelog"]).first?.partitions.count == 5)
 
-        #expect(broker.stop(signal: SIGTERM) == 0)
+        #expect(await broker.stop(signal: SIGTERM) == 0)
     }
 
-    @Test func alsoStopsOnSIGINT() throws {
+    @Test func alsoStopsOnSIGINT() async throws {
         let broker = try FlowstateProcess(["dev-broker"])
-        #expect(broker.readLine()?.hasPrefix("bootstrap.servers=") == true)
-        #expect(broker.stop(signal: SIGINT) == 0)
+        #expect(await broker.readLine()?.hasPrefix("bootstrap.servers=") == true)
+        #expect(await broker.stop(signal: SIGINT) == 0)
     }
 
     @Test(arguments: [["--topic", "orders"], ["--topic", "orders:0"], ["--topic", ":3"], ["--brokers", "0"]])
-    func badArgumentsFailAtStartupNamingTheFlag(arguments: [String]) throws {
+    func badArgumentsFailAtStartupNamingTheFlag(arguments: [String]) async throws {
         let broker = try FlowstateProcess(["dev-broker"] + arguments)
-        let status = broker.waitForExit(timeout: .seconds(20))
+        let status = await broker.waitForExit(timeout: .seconds(20))
         #expect(status != nil && status != 0)
         let message = broker.errorOutput()
         #expect(message.contains(arguments[0]), "stderr: \(message)")

@@ -30,7 +30,11 @@ final class FlowstateProcess: @unchecked Sendable {
     }
 
     /// Reads stdout until a full line arrives (or the process ends) and returns it.
-    func readLine(timeout: Duration = .seconds(20)) -> String? {
+    func readLine(timeout: Duration = .seconds(20)) async -> String? {
+        await onThreadOfItsOwn { self.readLineBlocking(timeout: timeout) }
+    }
+
+    private func readLineBlocking(timeout: Duration) -> String? {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
@@ -46,13 +50,22 @@ final class FlowstateProcess: @unchecked Sendable {
     }
 
     /// Sends `signal` and waits up to `timeout` for the process to exit; returns its status.
-    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) -> Int32? {
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(15)) async -> Int32? {
         kill(process.processIdentifier, signal)
-        return waitForExit(timeout: timeout)
+        return await waitForExit(timeout: timeout)
+    }
+
+    /// Sends SIGTERM without waiting, for `defer` blocks; `deinit` kills what is still running.
+    func terminate() {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
     }
 
     /// Waits up to `timeout` for the process to exit; returns its status, or `nil` (and kills it).
-    func waitForExit(timeout: Duration = .seconds(60)) -> Int32? {
+    func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
+        await onThreadOfItsOwn { self.waitForExitBlocking(timeout: timeout) }
+    }
+
+    private func waitForExitBlocking(timeout: Duration) -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
         if process.isRunning {
@@ -64,14 +77,25 @@ final class FlowstateProcess: @unchecked Sendable {
     }
 
     /// Everything the process wrote to stdout after what ``readLine(timeout:)`` consumed.
-    func remainingOutput() -> String {
-        buffered.append(stdout.fileHandleForReading.readDataToEndOfFile())
-        return String(decoding: buffered, as: UTF8.self)
+    func remainingOutput() async -> String {
+        await onThreadOfItsOwn {
+            self.buffered.append(self.stdout.fileHandleForReading.readDataToEndOfFile())
+            return String(decoding: self.buffered, as: UTF8.self)
+        }
     }
 
     /// Everything the process wrote to stderr.
     func errorOutput() -> String {
         String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// Runs `body` on a new thread and awaits its result. Waiting on a child process blocks;
+    /// done on the cooperative pool (two threads on the CI machine) it would starve every other
+    /// test running alongside, such as the in-process pod whose HTTP handlers need that pool.
+    private func onThreadOfItsOwn<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
     }
 
     deinit {

@@ -47,7 +47,7 @@ struct PlaceOrderEndToEndTests {
         let orchestrator = try PlaceOrder.orchestrator()
         let topics = orchestrator.topics
         let broker = try FlowstateProcess(["dev-broker"] + topics.flatMap { ["--topic", "\($0):4"] })
-        let banner = try #require(broker.readLine())
+        let banner = try #require(await broker.readLine())
         let servers = String(banner.dropFirst("bootstrap.servers=".count))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("sagas-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -72,8 +72,8 @@ struct PlaceOrderEndToEndTests {
         let last = count - 1
         let starter = try FlowstateProcess(["saga", "start", "place-order", "--data", "{\"username\": \"cli\", \"total_amount\": 10}",
                                             "--transaction-id", "order-\(last)", "--bootstrap-servers", servers])
-        #expect(starter.readLine() == "order-\(last)")
-        #expect(starter.waitForExit() == 0)
+        #expect(await starter.readLine() == "order-\(last)")
+        #expect(await starter.waitForExit() == 0)
 
         let changelog = Topology.changelogTopic(applicationID: "place-order", store: "place-order-instances")
         let reader = try TopicReader(servers: servers, topics: [changelog, "saga.dlq.place-order"])
@@ -92,7 +92,7 @@ struct PlaceOrderEndToEndTests {
         #expect(finished, "\(instances.count) sagas seen; not terminal: \(stuck.prefix(10)); logs in \(root)")
         if !finished, let first = stuck.first {
             let show = try FlowstateProcess(["saga", "show", first, "--bootstrap-servers", servers])
-            Issue.record("saga show \(first): \(show.remainingOutput()) \(show.errorOutput()); reader has \(reader.records.count) records")
+            Issue.record("saga show \(first): \(await show.remainingOutput()) \(show.errorOutput()); reader has \(reader.records.count) records")
             try? FileManager.default.removeItem(atPath: "/tmp/last-saga-e2e")
             try? FileManager.default.copyItem(atPath: root, toPath: "/tmp/last-saga-e2e")
         }
@@ -122,13 +122,13 @@ struct PlaceOrderEndToEndTests {
         #expect(deadLettered == expectedDeadLetters, "exactly the sagas whose compensation failed are dead-lettered")
 
         let show = try FlowstateProcess(["saga", "show", "order-3", "--bootstrap-servers", servers])
-        let shown = show.remainingOutput()
-        #expect(show.waitForExit() == 0)
+        let shown = await show.remainingOutput()
+        #expect(await show.waitForExit() == 0)
         #expect(shown.contains("status       compensated"), "\(shown)")
         #expect(shown.contains("undo-succeeded -3"), "\(shown)")
 
-        #expect(orchestratorPod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "orchestrator stops cleanly")
-        #expect(workerPod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "worker stops cleanly")
-        _ = broker.stop()
+        #expect(await orchestratorPod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "orchestrator stops cleanly")
+        #expect(await workerPod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "worker stops cleanly")
+        _ = await broker.stop()
     }
 }

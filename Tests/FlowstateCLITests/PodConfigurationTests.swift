@@ -8,31 +8,31 @@ import Glibc
 /// (Missing bootstrap servers and an unwritable state directory: `RunCommandTests`.)
 @Suite(.timeLimit(.minutes(2)))
 struct PodConfigurationTests {
-    private func failure(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32?, message: String) {
+    private func failure(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32?, message: String) {
         let pod = try FlowstateProcess(["run", "word-count", "--bootstrap-servers", "127.0.0.1:1"] + arguments,
                                        environment: environment)
-        let status = pod.waitForExit(timeout: .seconds(30))
+        let status = await pod.waitForExit(timeout: .seconds(30))
         return (status, pod.errorOutput())
     }
 
-    @Test func aPortInUseFailsAtStartupNamingTheFlag() throws {
+    @Test func aPortInUseFailsAtStartupNamingTheFlag() async throws {
         let listener = try ListeningSocket()
         defer { listener.close() }
-        let result = try failure(["--http-port", String(listener.port)])
+        let result = try await failure(["--http-port", String(listener.port)])
         #expect(result.status != nil && result.status != 0)
         #expect(result.message.contains("--http-port") && result.message.contains("\(listener.port)"), "\(result.message)")
     }
 
-    @Test func badHTTPSettingsFromFlagsOrEnvironmentNameTheFlag() throws {
-        let port = try failure([], environment: ["FLOWSTATE_HTTP_PORT": "eighty"])
+    @Test func badHTTPSettingsFromFlagsOrEnvironmentNameTheFlag() async throws {
+        let port = try await failure([], environment: ["FLOWSTATE_HTTP_PORT": "eighty"])
         #expect(port.status != 0)
         #expect(port.message.contains("--http-port"), "\(port.message)")
-        let range = try failure(["--http-port", "70000"])
+        let range = try await failure(["--http-port", "70000"])
         #expect(range.message.contains("--http-port"), "\(range.message)")
-        let address = try failure(["--http-port", "0", "--advertised-address", "no-port"])
+        let address = try await failure(["--http-port", "0", "--advertised-address", "no-port"])
         #expect(address.status != 0)
         #expect(address.message.contains("--http-port") || address.message.contains("--advertised-address"), "\(address.message)")
-        let advertised = try failure([], environment: ["FLOWSTATE_HTTP_PORT": "18999", "FLOWSTATE_ADVERTISED_ADDRESS": "no-port"])
+        let advertised = try await failure([], environment: ["FLOWSTATE_HTTP_PORT": "18999", "FLOWSTATE_ADVERTISED_ADDRESS": "no-port"])
         #expect(advertised.message.contains("--advertised-address"), "\(advertised.message)")
     }
 }

@@ -10,7 +10,7 @@ import WordCount
 struct PodFailoverTests {
     @Test func survivorTakesOverAKilledPodsPartitionsRestoresItsStoresAndMissesNoRecord() async throws {
         let broker = try FlowstateProcess(["dev-broker", "--topic", "words:4", "--topic", "word-counts:4"])
-        let banner = try #require(broker.readLine())
+        let banner = try #require(await broker.readLine())
         let servers = String(banner.dropFirst("bootstrap.servers=".count))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("pods-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -36,7 +36,7 @@ struct PodFailoverTests {
         // Keep records flowing while one pod dies without a chance to commit or leave the group.
         for batch in 0..<20 {
             try await produce((2_000 + batch * 200)..<(2_000 + (batch + 1) * 200))
-            if batch == 5 { #expect(victim.stop(signal: SIGKILL, timeout: .seconds(5)) != 0) }
+            if batch == 5 { #expect(await victim.stop(signal: SIGKILL, timeout: .seconds(5)) != 0) }
             try await Task.sleep(for: .milliseconds(100))
         }
         try await producer.close()
@@ -44,8 +44,8 @@ struct PodFailoverTests {
             keys.allSatisfy { counts[$0]?.max() == 100 }
         }
         #expect(complete, "every key reaches 100 through the survivor")
-        #expect(survivor.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "survivor stops cleanly: \(survivor.errorOutput())")
-        _ = broker.stop()
+        #expect(await survivor.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "survivor stops cleanly: \(survivor.errorOutput())")
+        _ = await broker.stop()
 
         for key in keys {
             let values = reader.counts[key] ?? []

@@ -80,9 +80,9 @@ struct PodScaleTests {
     func scaleOutAndIn(_ scenario: some ScaleScenario) async throws {
         let broker = try FlowstateProcess(["dev-broker"] + scenario.topics.sorted { $0.key < $1.key }
             .flatMap { ["--topic", "\($0.key):\($0.value)"] })
-        let banner = try #require(broker.readLine())
+        let banner = try #require(await broker.readLine())
         let servers = String(banner.dropFirst("bootstrap.servers=".count))
-        defer { _ = broker.stop() }
+        defer { broker.terminate() }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("scale-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
         let applicationID = "scale"
@@ -161,10 +161,10 @@ struct PodScaleTests {
                 }
             case 16:
                 probe.unwatch("pod-b")
-                #expect(pods["pod-b"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-b stops cleanly")
+                #expect(await pods["pod-b"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-b stops cleanly")
             case 22:
                 probe.unwatch("pod-c")
-                #expect(pods["pod-c"]!.stop(signal: SIGKILL, timeout: .seconds(5)) != 0)
+                #expect(await pods["pod-c"]!.stop(signal: SIGKILL, timeout: .seconds(5)) != 0)
             default: break
             }
             try await Task.sleep(for: .milliseconds(100))
@@ -218,7 +218,7 @@ struct PodScaleTests {
             metricsProblem = scenario.checkMetrics(metrics, total: produced)
         }
         #expect(metricsProblem == nil, "\(metricsProblem ?? "")")
-        #expect(pods["pod-a"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-a stops cleanly")
+        #expect(await pods["pod-a"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-a stops cleanly")
         #expect(metrics.contains("flowstate_consumer_lag{"), "lag is sampled for owned partitions: \(log("pod-a"))")
     }
 }

@@ -8,7 +8,7 @@ import Testing
 struct PodZombieTests {
     @Test func aZombieWithTheSameInstanceIDIsFencedAndCommitsNothing() async throws {
         let broker = try FlowstateProcess(["dev-broker", "--topic", "words:2", "--topic", "word-counts:2"])
-        let banner = try #require(broker.readLine())
+        let banner = try #require(await broker.readLine())
         let servers = String(banner.dropFirst("bootstrap.servers=".count))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("zombie-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: root) }
@@ -33,11 +33,11 @@ struct PodZombieTests {
         #expect(try await reader.waitFor(count: 400, timeout: .seconds(60)), "the successor takes over")
         kill(zombie.process.processIdentifier, SIGCONT)
         try await produce(400..<600)
-        let zombieStatus = zombie.waitForExit(timeout: .seconds(20))
+        let zombieStatus = await zombie.waitForExit(timeout: .seconds(20))
         _ = try await reader.waitFor(count: 600, timeout: .seconds(30))
         try await producer.close()
-        _ = successor.stop(signal: SIGTERM, timeout: .seconds(30))
-        _ = broker.stop()
+        _ = await successor.stop(signal: SIGTERM, timeout: .seconds(30))
+        _ = await broker.stop()
         guard let zombieStatus else {
             try Test.cancel("""
                 The embedded broker (librdkafka 2.0.2 mock) neither fences a static member replaced by another with \

@@ -11,7 +11,7 @@ struct StatementEndToEndTests {
     @Test func aThousandStatementsApprovedByTheCLIAllCloseWithEachTransitionOnceAndTheirHistoryInOrder() async throws {
         let machine = try StatementLifecycle.machine()
         let broker = try FlowstateProcess(["dev-broker"] + machine.topics.flatMap { ["--topic", "\($0):4"] })
-        let banner = try #require(broker.readLine())
+        let banner = try #require(await broker.readLine())
         let servers = String(banner.dropFirst("bootstrap.servers=".count))
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("statements-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
@@ -51,8 +51,8 @@ struct StatementEndToEndTests {
         for batch in stride(from: 0, to: count, by: 100) {
             let approve = try FlowstateProcess(["statement", "approve"] + Array(ids[batch..<(batch + 100)])
                                                + ["--actor", "approver-\(batch / 100)", "--bootstrap-servers", servers])
-            #expect(approve.readLine() == "sent 100 approvals by approver-\(batch / 100)")
-            #expect(approve.waitForExit() == 0)
+            #expect(await approve.readLine() == "sent 100 approvals by approver-\(batch / 100)")
+            #expect(await approve.waitForExit() == 0)
         }
         let closed = try await reader.waitUntil(timeout: .seconds(120)) { Set(try seen(on: .closed)).count == count }
         let closedCount = try Set(seen(on: .closed)).count
@@ -97,11 +97,11 @@ struct StatementEndToEndTests {
 
         // `statement show` reads the same from the changelogs.
         let show = try FlowstateProcess(["statement", "show", ids[3], "--bootstrap-servers", servers])
-        let shown = show.remainingOutput()
-        #expect(show.waitForExit() == 0)
+        let shown = await show.remainingOutput()
+        #expect(await show.waitForExit() == 0)
         #expect(shown.contains("status        closed") && shown.contains("payment-initiated  by system"), "\(shown)")
 
-        for pod in pods { #expect(pod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "pods stop cleanly") }
-        _ = broker.stop()
+        for pod in pods { #expect(await pod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "pods stop cleanly") }
+        _ = await broker.stop()
     }
 }

@@ -99,7 +99,7 @@ struct StatementScenario: ScaleScenario {
             if !usedCLI {
                 usedCLI = true
                 let cli = try FlowstateProcess(["statement", "approve"] + ids + ["--actor", Self.cliApprover, "--bootstrap-servers", servers])
-                let status = await Task.detached { cli.waitForExit(timeout: .seconds(30)) }.value
+                let status = await cli.waitForExit(timeout: .seconds(30))
                 guard status == 0 else { throw CLIFailure(description: "statement approve exited \(String(describing: status)): \(cli.errorOutput())") }
                 continue
             }

@@ -44,7 +44,10 @@ struct PodHTTPServerTests {
         defer { running.cancel() }
 
         let address = "127.0.0.1:\(try await port.wait())"
-        let client = PodHTTPClient()
+        // Generous: in a full test run on two cores, other suites' CPU-bound tests can hold the
+        // cooperative pool that the server's handlers run on for several seconds.
+        var client = PodHTTPClient()
+        client.timeout = .seconds(60)
         #expect(try await client.get(address: address, path: "/health").status == 200)
 
         // Ready once restored and running; every input record processed.

@@ -11,16 +11,16 @@ import Testing
 
     /// 24 seeds (1…24), in parallel batches.
     @Test(arguments: 0..<batches)
-    func theStatementLifecycleHoldsEveryPropertyForEverySeed(batch: Int) {
+    func theStatementLifecycleHoldsEveryPropertyForEverySeed(batch: Int) async {
         let first = UInt64(batch * Self.seedsPerBatch + 1)
-        for seed in first..<first + UInt64(Self.seedsPerBatch) { expectHolds(seed, StatementScenario()) }
+        await expectHolds(Array(first..<first + UInt64(Self.seedsPerBatch)), StatementScenario())
     }
 
     /// Seed 8 found that restoration applies committed records past its checkpoint after a
     /// skipped one (a zombie restoring a task with several source partitions); the harness now
     /// accepts committed progress past a checkpoint and still rejects uncommitted writes.
-    @Test func restorationPastACheckpointIsNotAnUncommittedWrite() {
-        expectHolds(8, StatementScenario())
+    @Test func restorationPastACheckpointIsNotAnUncommittedWrite() async {
+        await expectHolds([8], StatementScenario())
     }
 
     @Test func aModelWithTheWrongApprovalLimitIsCaught() throws {
@@ -32,11 +32,9 @@ import Testing
     }
 }
 
-/// Runs `seed`; on a violation, records the report with the shortest schedule found.
-func expectHolds(_ seed: UInt64, _ scenario: any SimulationScenario) {
-    let outcome = Simulation.run(seed: seed, scenario: scenario)
-    if outcome.violation != nil {
-        let shortened = Simulation.shrink(outcome, scenario: scenario, budget: 40)
-        Issue.record(Comment(rawValue: Simulation.report(outcome, shortened: shortened, scenario: scenario)))
+/// Runs `seeds` off the cooperative pool; records each violation with the shortest schedule found.
+func expectHolds(_ seeds: [UInt64], _ scenario: any SimulationScenario) async {
+    for report in await Simulation.violationReports(seeds: seeds, scenario: scenario, shrinkBudget: 40) {
+        Issue.record(Comment(rawValue: report))
     }
 }

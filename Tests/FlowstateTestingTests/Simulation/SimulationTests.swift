@@ -10,19 +10,17 @@ import Testing
     static let batches = 8
     static let seedsPerBatch = 30
 
-    private func expectHolds(_ seed: UInt64, scenario: any SimulationScenario = CountingScenario()) {
-        let outcome = Simulation.run(seed: seed, scenario: scenario)
-        if outcome.violation != nil {
-            let shortened = Simulation.shrink(outcome, scenario: scenario, budget: 60)
-            Issue.record(Comment(rawValue: Simulation.report(outcome, shortened: shortened, scenario: scenario)))
+    private func expectHolds(_ seeds: [UInt64], scenario: any SimulationScenario = CountingScenario()) async {
+        for report in await Simulation.violationReports(seeds: seeds, scenario: scenario, shrinkBudget: 60) {
+            Issue.record(Comment(rawValue: report))
         }
     }
 
     /// 240 seeds (seeds 1…240), in parallel batches.
     @Test(arguments: 0..<batches)
-    func countingHoldsEveryPropertyForEverySeed(batch: Int) {
+    func countingHoldsEveryPropertyForEverySeed(batch: Int) async {
         let first = UInt64(batch * Self.seedsPerBatch + 1)
-        for seed in first..<first + UInt64(Self.seedsPerBatch) { expectHolds(seed) }
+        await expectHolds(Array(first..<first + UInt64(Self.seedsPerBatch)))
     }
 
     /// Seeds that found runtime bugs, kept as regression tests:
@@ -30,8 +28,8 @@ import Testing
     /// record and checkpointed past it; 17, 30 and 39 — restoration stopped at the last stable
     /// offset, missing committed transactions behind a crashed producer's open one.
     @Test(arguments: [UInt64(2), 17, 22, 30, 39])
-    func seedsThatFoundBugsHold(seed: UInt64) {
-        expectHolds(seed)
+    func seedsThatFoundBugsHold(seed: UInt64) async {
+        await expectHolds([seed])
     }
 
     /// Seed 127: a zombie stopped gracefully found its final commit fenced and failed its
@@ -61,6 +59,15 @@ import Testing
         #expect(shortened.plan.actions.count < outcome.plan.actions.count / 4)
         let report = Simulation.report(outcome, shortened: shortened, scenario: scenario)
         #expect(report.contains("swift run flowstate simulate --scenario off-by-one --seed 5"))
+    }
+
+    @Test func checkingSeedsOffThePoolReportsOnlyTheFailingOnes() async {
+        let holding = await Simulation.violationReports(seeds: [1, 2], scenario: CountingScenario(), shrinkBudget: 10)
+        #expect(holding.isEmpty, "\(holding)")
+        let failing = await Simulation.violationReports(seeds: [5, 6], scenario: OffByOneScenario(), shrinkBudget: 10)
+        #expect(failing.count == 2)
+        #expect(failing.first?.hasPrefix("seed 5 ") == true, "\(failing)")
+        #expect(failing.last?.contains("--seed 6") == true)
     }
 }
 

@@ -55,7 +55,14 @@ struct DemoCommandTests {
                     if Self.rank(statement.status) >= (statuses[statement.id].map(Self.rank) ?? -1) { statuses[statement.id] = statement.status }
                 }
             }
+            // Every saga and statement seen is not enough: a saga's later events may still be on
+            // their way to this reader. Wait until the view agrees with the summary (or time runs out,
+            // and the expectations below show the difference).
+            let events = reader.records.filter { $0.topic == "saga.events.place-order" }.compactMap { $0.value.flatMap { try? eventJSON.deserialize($0) } }
             return statuses.count == 200 && sagas.count == 100
+                && StatementStatus.allCases.allSatisfy { status in table["statements \(status.rawValue)"] == statuses.values.filter { $0 == status }.count }
+                && SagaStatus.allCases.allSatisfy { status in table["sagas \(status.rawValue)"] == sagas.values.filter { $0 == status }.count }
+                && table["compensations run"] == Set(events.filter { $0.event == "undo-succeeded" }.map { "\($0.transactionID) \($0.stepKey ?? 0)" }).count
         }
         for status in StatementStatus.allCases {
             #expect(table["statements \(status.rawValue)"] == statuses.values.filter { $0 == status }.count, "\(status)")

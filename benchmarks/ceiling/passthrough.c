@@ -71,16 +71,18 @@ static void set(rd_kafka_conf_t *conf, const char *name, const char *value) {
 int main(int argc, char **argv) {
     const char *bootstrap = NULL, *guarantee = "exactly-once";
     int commit_interval_ms = 100;
+    const char *linger_ms = "5";
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--bootstrap-servers")) bootstrap = argv[i + 1];
         else if (!strcmp(argv[i], "--guarantee")) guarantee = argv[i + 1];
         else if (!strcmp(argv[i], "--commit-interval-ms")) commit_interval_ms = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--linger-ms")) linger_ms = argv[i + 1];
         else die("unknown option", argv[i]);
     }
     int exactly_once = !strcmp(guarantee, "exactly-once");
     if (!bootstrap || (!exactly_once && strcmp(guarantee, "at-least-once")) || commit_interval_ms < 1) {
         fprintf(stderr, "usage: passthrough --bootstrap-servers HOST:PORT [--guarantee exactly-once|at-least-once] "
-                        "[--commit-interval-ms 100]\n");
+                        "[--commit-interval-ms 100] [--linger-ms 5]\n");
         return 2;
     }
     signal(SIGTERM, stop);
@@ -103,7 +105,7 @@ int main(int argc, char **argv) {
     set(producer_conf, "bootstrap.servers", bootstrap);
     set(producer_conf, "partitioner", "murmur2_random");
     set(producer_conf, "compression.type", "lz4");
-    set(producer_conf, "linger.ms", "5");
+    set(producer_conf, "linger.ms", linger_ms);
     set(producer_conf, "enable.idempotence", "true");
     if (exactly_once) set(producer_conf, "transactional.id", "passthrough-0");
     rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, producer_conf, error, sizeof error);

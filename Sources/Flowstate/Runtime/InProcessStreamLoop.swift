@@ -19,8 +19,9 @@ package final class InProcessStreamLoop {
     private var deliveredRoutes: [TopicRoute] = []
     /// Records to process, in order: `current` from `head` on (each is taken out, not copied),
     /// then `next` (where new records go).
-    private var current: [QueuedRecord?] = []
-    private var next: [QueuedRecord?] = []
+    /// (Used by the loop's thread alone: no dynamic exclusivity checks.)
+    @exclusivity(unchecked) private var current: [QueuedRecord?] = []
+    @exclusivity(unchecked) private var next: [QueuedRecord?] = []
     private var head = 0
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
@@ -43,9 +44,9 @@ package final class InProcessStreamLoop {
         let partitionCount: Int32
         /// The task reading each partition (empty when no sub-topology reads the topic).
         let readers: [StreamTask]
-        var nextOffsets: [Int64]
+        @exclusivity(unchecked) var nextOffsets: [Int64]
         /// Per partition, the offset of the last record delivered since the last commit (-1: none).
-        var delivered: [Int64]
+        @exclusivity(unchecked) var delivered: [Int64]
         var hasDelivered = false
 
         init(topic: String, partitionCount: Int32, readers: [StreamTask]) {
@@ -146,7 +147,7 @@ package final class InProcessStreamLoop {
         return route
     }
 
-    private func append(_ record: KafkaProducerRecord, emitted: Bool) {
+    private func append(_ record: borrowing KafkaProducerRecord, emitted: Bool) {
         let route = route(record.topic)
         let partition = record.partition ?? KafkaPartitioner.partition(forKey: record.key ?? [], partitionCount: route.partitionCount)
         if Int(partition) >= route.nextOffsets.count { route.grow(to: Int(partition) + 1) }  // e.g. a changelog: one per task

@@ -225,7 +225,7 @@ final class StreamThread: @unchecked Sendable {
             processed += 1
             switch outcome {
             case .processed(let emitted):
-                for output in emitted { try send(output, producer) }
+                for index in emitted.indices { try send(emitted[index], producer) }  // borrowed, not copied
             case .rejected(let stage, let reason, let error):
                 if stage == "deserialization", config.deserializationErrorHandling == .fail {
                     throw FlowstateError(.deserialization, "\(record.topic)-\(record.partition)@\(record.offset): \(reason)",

@@ -6,6 +6,9 @@ import FlowstateKafka
 /// Outputs and changelog records of one input record are buffered and handed to the
 /// producer only when the record completes, so a record whose processing throws leaves no
 /// trace (its store writes are undone too).
+///
+/// The per-record buffers are touched several times per record by the task's thread alone, so
+/// they skip Swift's dynamic exclusivity checks (`@exclusivity(unchecked)`).
 final class TaskContext {
     let taskID: TaskID
     let applicationID: String
@@ -16,11 +19,11 @@ final class TaskContext {
     private var typedStores: [String: AnyObject] = [:]
     private(set) var punctuations: [Punctuation] = []
     /// Records emitted while processing the current record.
-    private(set) var pending: [KafkaProducerRecord] = []
+    @exclusivity(unchecked) private(set) var pending: [KafkaProducerRecord] = []
     /// The changelog records' headers for the current source record, built at its first store write.
-    private var sourceHeaders: [KafkaHeader]?
+    @exclusivity(unchecked) private var sourceHeaders: [KafkaHeader]?
     /// Where the changelog records are in ``pending``.
-    private var changelogIndices: [Int] = []
+    @exclusivity(unchecked) private var changelogIndices: [Int] = []
     /// Partition counts of output topics, for sinks.
     let partitionCount: (String) throws -> Int32
 
@@ -70,7 +73,7 @@ final class TaskContext {
     }
 
     /// Queues an output record.
-    func emit(_ record: KafkaProducerRecord) {
+    func emit(_ record: consuming KafkaProducerRecord) {
         pending.append(record)
     }
 
@@ -87,13 +90,12 @@ final class TaskContext {
             headers = recordMetadata.map { [KafkaHeader(key: ChangelogHeader.source, value: ChangelogHeader.encode($0))] } ?? []
             sourceHeaders = headers
         }
-        let record = KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value, headers: headers)
         for index in changelogIndices where pending[index].key == key && pending[index].topic == topic {
-            pending[index] = record
+            pending[index].value = value
             return
         }
         changelogIndices.append(pending.count)
-        pending.append(record)
+        pending.append(KafkaProducerRecord(topic: topic, partition: taskID.partition, key: key, value: value, headers: headers))
     }
 
     /// Ends the current record successfully and returns what it emitted.

@@ -15,12 +15,14 @@ public final class KeyValueStore<Key, Value> {
     /// unspecialised, copying keys through value witnesses on every probe.) Valid while the byte
     /// store's generation is `cacheGeneration`; only for value types (a class instance handed
     /// out could be changed without a put).
-    private var slots: [ByteKey: Int] = [:]
-    private var values: [Value] = []
-    private var cacheGeneration: Int
+    ///
+    /// The cache is used by the task's thread alone: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private var slots: [ByteKey: Int] = [:]
+    @exclusivity(unchecked) private var values: [Value] = []
+    @exclusivity(unchecked) private var cacheGeneration: Int
     /// The last `String` key encoded and its encoding (a processor typically reads a key and
     /// then writes it): `String` is the common key type and compares without a cast.
-    private var lastStringKey: (key: String, encoded: ByteKey)?
+    @exclusivity(unchecked) private var lastStringKey: (key: String, encoded: ByteKey)?
     private let caches: Bool
     /// Entries kept before the cache starts over.
     static var cacheLimit: Int { 16_384 }

@@ -94,43 +94,62 @@ final class RDKafkaProducer: Sendable {
 
     // MARK: - Building the produceva argument list
 
-    private func enqueue(_ record: KafkaProducerRecord, opaque: UnsafeMutableRawPointer?) -> OpaquePointer? {
-        record.topic.withCString { topic in
-            withOptionalBytes(record.key) { key in
-                withOptionalBytes(record.value) { value in
-                    withCHeaders(record.headers) { headers in
-                        var arguments: [rd_kafka_vu_t] = []
-                        arguments.reserveCapacity(7 + record.headers.count)
-                        var vu = rd_kafka_vu_t()
-                        vu.vtype = RD_KAFKA_VTYPE_TOPIC; vu.u.cstr = topic; arguments.append(vu)
-                        vu.vtype = RD_KAFKA_VTYPE_PARTITION; vu.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA
-                        arguments.append(vu)
-                        vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY; arguments.append(vu)
-                        if let key {
-                            vu.vtype = RD_KAFKA_VTYPE_KEY
-                            vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vu.u.mem.size = key.count
-                            arguments.append(vu)
+    /// Hands `record` to `rd_kafka_produceva`, which copies everything it needs. The argument
+    /// vector and the headers' C strings live in temporary (stack) storage for the call only:
+    /// no heap allocation per record.
+    private func enqueue(_ record: borrowing KafkaProducerRecord, opaque: UnsafeMutableRawPointer?) -> OpaquePointer? {
+        let headerBytes = record.headers.reduce(0) { $0 + $1.key.utf8.count + 1 + ($1.value?.count ?? 0) }
+        return withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 7 + record.headers.count) { arguments in
+            withUnsafeTemporaryAllocation(byteCount: max(headerBytes, 1), alignment: 1) { storage in
+                record.topic.withCString { topic in
+                    withOptionalBytes(record.key) { key in
+                        withOptionalBytes(record.value) { value in
+                            var count = 0
+                            var vu = rd_kafka_vu_t()
+                            vu.vtype = RD_KAFKA_VTYPE_TOPIC; vu.u.cstr = topic
+                            arguments[count] = vu; count += 1
+                            vu.vtype = RD_KAFKA_VTYPE_PARTITION; vu.u.i32 = record.partition ?? RD_KAFKA_PARTITION_UA
+                            arguments[count] = vu; count += 1
+                            vu.vtype = RD_KAFKA_VTYPE_MSGFLAGS; vu.u.i = RD_KAFKA_MSG_F_COPY
+                            arguments[count] = vu; count += 1
+                            if let key {
+                                vu.vtype = RD_KAFKA_VTYPE_KEY
+                                vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress); vu.u.mem.size = key.count
+                                arguments[count] = vu; count += 1
+                            }
+                            if let value {
+                                vu.vtype = RD_KAFKA_VTYPE_VALUE
+                                vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress); vu.u.mem.size = value.count
+                                arguments[count] = vu; count += 1
+                            }
+                            if let timestamp = record.timestamp {
+                                vu.vtype = RD_KAFKA_VTYPE_TIMESTAMP; vu.u.i64 = timestamp
+                                arguments[count] = vu; count += 1
+                            }
+                            if let opaque {
+                                vu.vtype = RD_KAFKA_VTYPE_OPAQUE; vu.u.ptr = opaque
+                                arguments[count] = vu; count += 1
+                            }
+                            // Each header's name, NUL-terminated, then its value, one after another.
+                            var cursor = 0
+                            for header in record.headers {
+                                let name = storage.baseAddress! + cursor
+                                for byte in header.key.utf8 { storage[cursor] = byte; cursor += 1 }
+                                storage[cursor] = 0; cursor += 1
+                                vu.vtype = RD_KAFKA_VTYPE_HEADER
+                                vu.u.header.name = UnsafePointer(name.assumingMemoryBound(to: CChar.self))
+                                if let bytes = header.value {
+                                    let start = storage.baseAddress! + cursor
+                                    bytes.withUnsafeBytes { if let source = $0.baseAddress { start.copyMemory(from: source, byteCount: $0.count) } }
+                                    cursor += bytes.count
+                                    vu.u.header.val = UnsafeRawPointer(start); vu.u.header.size = bytes.count
+                                } else {
+                                    vu.u.header.val = nil; vu.u.header.size = -1
+                                }
+                                arguments[count] = vu; count += 1
+                            }
+                            return rd_kafka_produceva(client.handle, arguments.baseAddress, count)
                         }
-                        if let value {
-                            vu.vtype = RD_KAFKA_VTYPE_VALUE
-                            vu.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress)
-                            vu.u.mem.size = value.count
-                            arguments.append(vu)
-                        }
-                        if let timestamp = record.timestamp {
-                            vu.vtype = RD_KAFKA_VTYPE_TIMESTAMP; vu.u.i64 = timestamp; arguments.append(vu)
-                        }
-                        if let opaque {
-                            vu.vtype = RD_KAFKA_VTYPE_OPAQUE; vu.u.ptr = opaque; arguments.append(vu)
-                        }
-                        for header in headers {
-                            vu.vtype = RD_KAFKA_VTYPE_HEADER
-                            vu.u.header.name = header.name
-                            vu.u.header.val = header.value
-                            vu.u.header.size = header.size
-                            arguments.append(vu)
-                        }
-                        return rd_kafka_produceva(client.handle, arguments, arguments.count)
                     }
                 }
             }
@@ -142,33 +161,4 @@ final class RDKafkaProducer: Sendable {
 private func withOptionalBytes<T>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> T) -> T {
     guard let bytes else { return body(nil) }
     return bytes.withUnsafeBytes { body($0) }
-}
-
-/// Calls `body` with C copies of the headers (name, value, size; size -1 for a null
-/// value) in one allocation that lives for the call only; librdkafka copies them.
-private func withCHeaders<T>(
-    _ headers: [KafkaHeader],
-    _ body: ([(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)]) -> T
-) -> T {
-    if headers.isEmpty { return body([]) }
-    let total = headers.reduce(0) { $0 + $1.key.utf8.count + 1 + ($1.value?.count ?? 0) }
-    let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(total, 1), alignment: 1)
-    defer { storage.deallocate() }
-    var cursor = 0
-    var entries: [(name: UnsafePointer<CChar>, value: UnsafeRawPointer?, size: Int)] = []
-    entries.reserveCapacity(headers.count)
-    for header in headers {
-        let nameStart = cursor
-        for byte in header.key.utf8 { storage[cursor] = byte; cursor += 1 }
-        storage[cursor] = 0; cursor += 1
-        let name = (storage.baseAddress! + nameStart).assumingMemoryBound(to: CChar.self)
-        if let value = header.value {
-            let valueStart = cursor
-            for byte in value { storage[cursor] = byte; cursor += 1 }
-            entries.append((UnsafePointer(name), UnsafeRawPointer(storage.baseAddress! + valueStart), value.count))
-        } else {
-            entries.append((UnsafePointer(name), nil, -1))
-        }
-    }
-    return body(entries)
 }

@@ -30,10 +30,15 @@ struct StatementCommand: AsyncParsableCommand {
     @Option(help: "in-process: partitions of every topic.") var partitions: Int = 4
     @Option(help: "in-process: records processed between commits (a stream thread's poll batch).")
     var commitEvery: Int = 1_000
+    @Option(help: "e2e: a raw librdkafka property key=value for the processor's clients (repeatable).")
+    var kafkaProperty: [String] = []
 
     func validate() throws {
         guard FlowstateConfig.ProcessingGuarantee(rawValue: guarantee) != nil else {
             throw ValidationError("--guarantee must be exactly-once or at-least-once (got \(guarantee))")
+        }
+        for property in kafkaProperty where property.split(separator: "=", maxSplits: 1).count != 2 || property.hasPrefix("=") {
+            throw ValidationError("--kafka-property: '\(property)' is not key=value")
         }
         if mode == .e2e, bootstrapServers == nil { throw ValidationError("--mode e2e needs --bootstrap-servers") }
         guard statements > 0, organisations > 0, partitions > 0, threads > 0, commitEvery > 0, commitIntervalMs > 0 else {
@@ -71,6 +76,10 @@ struct StatementCommand: AsyncParsableCommand {
         config.threads = threads
         config.processingGuarantee = FlowstateConfig.ProcessingGuarantee(rawValue: guarantee)!
         config.commitInterval = .milliseconds(commitIntervalMs)
+        for property in kafkaProperty {
+            let parts = property.split(separator: "=", maxSplits: 1)
+            config.kafkaProperties[String(parts[0])] = String(parts[1])
+        }
         let app = FlowstateApplication(topology: topology, config: config)
 
         signal(SIGTERM, SIG_IGN)

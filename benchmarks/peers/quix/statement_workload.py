@@ -107,6 +107,8 @@ def main():
     parser.add_argument("--consumer-group", default="quix-statements")
     parser.add_argument("--commit-interval", type=float, default=0.1,
                         help="seconds between commits (Flowstate's default is 0.1; Quix's own default is 5)")
+    parser.add_argument("--linger-ms", type=int, default=5,
+                        help="the producer's linger.ms (the comparison passes the same value to every system)")
     parser.add_argument("--embedded-broker", action="store_true",
                         help="the broker is `flowstate dev-broker`: manage topics through it (see embedded_broker_admin.py)")
     args = parser.parse_args()
@@ -128,7 +130,7 @@ def main():
         # it fills) and short fetch waits (each of the 7 hops of a statement waits for a fetch).
         consumer_extra_config={"queued.min.messages": 1000000, "fetch.wait.max.ms": 10},
         # murmur2 as Kafka (and Flowstate and the load driver): records stay on the partition of their key.
-        producer_extra_config={"linger.ms": 5, "compression.type": "lz4", "partitioner": "murmur2_random"},
+        producer_extra_config={"linger.ms": args.linger_ms, "compression.type": "lz4", "partitioner": "murmur2_random"},
     )
     topics = {status: app.topic("statement." + status, key_deserializer="str", value_deserializer="json",
                                 key_serializer="str", value_serializer="json") for status in STATUSES}

@@ -28,9 +28,10 @@ final class TaskStore {
     var namespace: [UInt8] {
         if case .rocks(_, let namespace) = base { namespace } else { [] }
     }
-    /// Keyed by ``ByteKey`` (hashed once, in one pass).
-    private(set) var overlay: [ByteKey: [UInt8]?] = [:]
-    private var undo: [UndoEntry] = []
+    /// Keyed by ``ByteKey`` (hashed once, in one pass). The overlay and the undo log are used
+    /// by the task's thread alone: no dynamic exclusivity checks.
+    @exclusivity(unchecked) private(set) var overlay: [ByteKey: [UInt8]?] = [:]
+    @exclusivity(unchecked) private var undo: [UndoEntry] = []
     private(set) var isClosed = false
     /// Changes whenever the store's content changes other than by ``put(_:_:)`` (an undone
     /// record, dropped overlay, restored records, closing): caches of decoded values over

@@ -21,28 +21,30 @@ func rdKafkaDeliveryCallback(_ handle: OpaquePointer?, _ message: UnsafePointer<
                              _ opaque: UnsafeMutableRawPointer?) {
     guard let message else { return }
     let record = message.pointee
-    let result: Result<KafkaDeliveryReport, KafkaError>
     if record.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-        let topic = String(cString: rd_kafka_topic_name(record.rkt))
-        result = .success(KafkaDeliveryReport(
-            topicPartition: KafkaTopicPartition(topic: topic, partition: record.partition), offset: record.offset))
-    } else {
-        let topic = record.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
-        var error = KafkaError.response(record.err, context: "delivery to \(topic)-\(record.partition) failed")
-        let purged = record.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || record.err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT
-        if let handle, purged || record.err == RD_KAFKA_RESP_ERR__FATAL, let fatal = KafkaError.fatalError(of: handle) {
-            // The producer purged its queue because it failed (e.g. it was fenced): report why.
-            error = fatal
-        } else if error.code == .broker { error = KafkaError(code: .delivery, message: error.message,
-                                                      rdKafkaErrorName: error.rdKafkaErrorName, property: nil,
-                                                      isFatal: error.isFatal, isRetriable: error.isRetriable) }
-        result = .failure(error)
+        // The common case (a stream's record, no promise) needs no report: no topic-name String.
+        if let promise = record._private {
+            let topic = String(cString: rd_kafka_topic_name(record.rkt))
+            Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(.success(KafkaDeliveryReport(
+                topicPartition: KafkaTopicPartition(topic: topic, partition: record.partition), offset: record.offset)))
+        } else if let rkt = record.rkt {
+            RDKafkaClientContext.from(opaque)?.recordDelivered(topic: rkt, partition: record.partition, offset: record.offset)
+        }
+        return
+    }
+    let topic = record.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "?"
+    var error = KafkaError.response(record.err, context: "delivery to \(topic)-\(record.partition) failed")
+    let purged = record.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || record.err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT
+    if let handle, purged || record.err == RD_KAFKA_RESP_ERR__FATAL, let fatal = KafkaError.fatalError(of: handle) {
+        // The producer purged its queue because it failed (e.g. it was fenced): report why.
+        error = fatal
+    } else if error.code == .broker {
+        error = KafkaError(code: .delivery, message: error.message, rdKafkaErrorName: error.rdKafkaErrorName, property: nil,
+                           isFatal: error.isFatal, isRetriable: error.isRetriable)
     }
     if let promise = record._private {
-        Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(result)
-    } else if case .failure(let error) = result {
+        Unmanaged<DeliveryPromise>.fromOpaque(promise).takeRetainedValue().complete(.failure(error))
+    } else {
         RDKafkaClientContext.from(opaque)?.recordDeliveryFailure(error)
-    } else if let rkt = record.rkt {
-        RDKafkaClientContext.from(opaque)?.recordDelivered(topic: rkt, partition: record.partition, offset: record.offset)
     }
 }

@@ -13,11 +13,16 @@ final class RDKafkaClientContext: Sendable {
     private let firstDeliveryFailure = Mutex<KafkaError?>(nil)
     let rebalance = Mutex<RebalanceState?>(nil)
     /// Highest acknowledged offset per partition of records produced without a promise,
-    /// when the producer tracks them (`nil` otherwise).
-    private let deliveredOffsets = Mutex<[KafkaTopicPartition: Int64]>([:])
+    /// when the producer tracks them. Keyed by topic handle and partition, so a delivery costs
+    /// one lock and a hash of two integers, not a topic-name `String`.
+    private let deliveredOffsets = Mutex<[DeliveredPartition: (topic: String, offset: Int64)]>([:])
     private let tracksDeliveredOffsets: Bool
-    /// The last topic name seen by the delivery callback, to avoid rebuilding the String per record.
-    private let lastTopic = Mutex<(address: UInt, name: String)?>(nil)
+
+    /// A partition of a topic handle (`rd_kafka_topic_t`) as the delivery callback sees it.
+    private struct DeliveredPartition: Hashable {
+        let topicHandle: UInt
+        let partition: Int32
+    }
 
     init(logger: Logger, tracksDeliveredOffsets: Bool = false) {
         self.logger = logger
@@ -27,28 +32,30 @@ final class RDKafkaClientContext: Sendable {
     /// Records a successful delivery (when tracking).
     func recordDelivered(topic rkt: OpaquePointer, partition: Int32, offset: Int64) {
         guard tracksDeliveredOffsets else { return }
-        let address = UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rkt)))
+        let key = DeliveredPartition(topicHandle: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(rkt))), partition: partition)
         let cName = rd_kafka_topic_name(rkt)!
-        let name = lastTopic.withLock { cached -> String in
-            if let cached, cached.address == address, cached.name.withCString({ strcmp($0, cName) == 0 }) {
-                return cached.name
-            }
-            let name = String(cString: cName)
-            cached = (address, name)
-            return name
-        }
         deliveredOffsets.withLock { offsets in
-            let key = KafkaTopicPartition(topic: name, partition: partition)
-            if offset > offsets[key, default: -1] { offsets[key] = offset }
+            // The name is checked too: a destroyed handle's address could be reused by another topic.
+            if let known = offsets[key], known.topic.withCString({ strcmp($0, cName) == 0 }) {
+                if offset > known.offset { offsets[key]!.offset = offset }
+            } else {
+                offsets[key] = (String(cString: cName), offset)
+            }
         }
     }
 
     /// Returns and clears the highest delivered offsets.
     func takeDeliveredOffsets() -> [KafkaTopicPartition: Int64] {
-        deliveredOffsets.withLock { offsets in
-            defer { offsets = [:] }
+        let taken = deliveredOffsets.withLock { offsets in
+            defer { offsets.removeAll(keepingCapacity: true) }
             return offsets
         }
+        var result: [KafkaTopicPartition: Int64] = [:]
+        for (key, delivered) in taken {
+            result[KafkaTopicPartition(topic: delivered.topic, partition: key.partition), default: -1] =
+                max(result[KafkaTopicPartition(topic: delivered.topic, partition: key.partition), default: -1], delivered.offset)
+        }
+        return result
     }
 
     /// Remembers the first failed delivery of a record produced without a completion.

@@ -34,6 +34,17 @@ let package = Package(
             pkgConfig: "rocksdb",
             providers: [.apt(["librocksdb-dev"]), .brew(["rocksdb"])]
         ),
+        .systemLibrary(
+            name: "CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+
+        // MARK: - The executables' allocator (jemalloc on Linux)
+        .target(
+            name: "FlowstateAllocator",
+            dependencies: [.target(name: "CJemalloc", condition: .when(platforms: [.linux]))]
+        ),
 
         // MARK: - Foundations
         .target(
@@ -97,6 +108,7 @@ let package = Package(
         .executableTarget(
             name: "FlowstateCLI",
             dependencies: [
+                "FlowstateAllocator",
                 "FlowstateKafka",
                 "Flowstate",
                 "Saga",
@@ -123,12 +135,14 @@ let package = Package(
                 "StatementLifecycle",
                 "Saga",
                 "FlowstateRocksDB",
+                "FlowstateAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "benchmarks/Sources/FlowstateBenchmarks"
         ),
 
         // MARK: - Tests
+        .testTarget(name: "FlowstateAllocatorTests", dependencies: ["FlowstateAllocator"]),
         .testTarget(name: "FlowstateKafkaTests", dependencies: ["FlowstateKafka"]),
         .testTarget(name: "FlowstateRocksDBTests", dependencies: ["FlowstateRocksDB"]),
         .testTarget(name: "FlowstateTests", dependencies: ["Flowstate", "FlowstateTesting"]),

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Installs Flowstate's native dependencies: librdkafka-dev (with rdkafka_mock.h)
-# and librocksdb-dev, both with pkg-config files. Idempotent: quiet and fast when
+# Installs Flowstate's native dependencies: librdkafka-dev (with rdkafka_mock.h),
+# librocksdb-dev and libjemalloc-dev (the executables' allocator), all with pkg-config files. Idempotent: quiet and fast when
 # everything is already there; uses sudo when not root.
 set -euo pipefail
 
-packages=(librdkafka-dev librocksdb-dev pkg-config)
+packages=(librdkafka-dev librocksdb-dev libjemalloc-dev pkg-config)
 
 have_all() {
     command -v pkg-config >/dev/null 2>&1 || return 1
-    pkg-config --exists rdkafka rocksdb || return 1
+    pkg-config --exists rdkafka rocksdb jemalloc || return 1
     local inc
     inc=$(pkg-config --variable=includedir rdkafka)
     [ -f "$inc/librdkafka/rdkafka_mock.h" ] || return 1
@@ -23,6 +23,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
 bootstrap: apt-get not found. Flowstate needs these native libraries with pkg-config files:
   - librdkafka >= 2.0 (with rdkafka_mock.h)   Debian/Ubuntu: librdkafka-dev   Homebrew: librdkafka
   - RocksDB >= 7                               Debian/Ubuntu: librocksdb-dev   Homebrew: rocksdb
+  - jemalloc (Linux executables only)          Debian/Ubuntu: libjemalloc-dev
 Install them with your system's package manager, then run this command again.
 MSG
     exit 1

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flowstate
+import FlowstateAllocator
 import FlowstatePod
 import Foundation
 import Logging
@@ -73,7 +74,8 @@ struct RunCommand: AsyncParsableCommand {
                                    otherApplications: Array(apps.dropFirst()))
         logger.info("Starting pod", metadata: ["flowstate.topology": "\(topology)", "flowstate.instance": "\(config.instanceID)",
                                                "flowstate.application": "\(config.applicationID)",
-                                               "flowstate.http": "\(http.port)", "flowstate.advertised": "\(http.advertisedAddress)"])
+                                               "flowstate.http": "\(http.port)", "flowstate.advertised": "\(http.advertisedAddress)",
+                                               "flowstate.allocator": "\(ProcessAllocator.description)"])
         // Graceful shutdown stops the services in reverse order: the application (finish the
         // batch, commit, close stores, leave the group), then the directory (tombstone), then HTTP.
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [

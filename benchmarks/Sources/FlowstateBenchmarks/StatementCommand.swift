@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Flowstate
+import FlowstateAllocator
 import FlowstateKafka
 import Foundation
 import Saga
@@ -89,7 +90,7 @@ struct StatementCommand: AsyncParsableCommand {
             source.setEventHandler { app.triggerShutdown() }
             source.resume()
         }
-        print("FLOWSTATE_STARTED", flush: true)
+        print("FLOWSTATE_STARTED allocator=\(ProcessAllocator.description.split(separator: " ").first ?? "system")", flush: true)
         try await app.run()
         withExtendedLifetime(signals) {}  // the sources must outlive the run to deliver SIGTERM
         let usage = ResourceUsage.current
@@ -163,7 +164,8 @@ struct StatementCommand: AsyncParsableCommand {
               + "p50_ms=\(format(latencies[statements / 2], 1)) p99_ms=\(format(latencies[Int(Double(statements) * 0.99)], 1)) "
               + "peak_rss_mib=\(format(after.peakRSSMiB, 1)) cpu_s=\(format(cpu, 2)) "
               + "cpu_s_per_million_events=\(format(cpu / (events / 1e6), 2)) rejections=\(rejected) duplicates=\(duplicates) "
-              + "records_processed=\(loop.processedRecords) records_emitted=\(loop.emittedRecords)")
+              + "records_processed=\(loop.processedRecords) records_emitted=\(loop.emittedRecords) "
+              + "allocator=\(ProcessAllocator.description.split(separator: " ").first ?? "system")")
     }
 
     private func organisation(_ index: Int) -> String { "org-" + String(format: "%03d", index % organisations) }

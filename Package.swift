@@ -41,9 +41,13 @@ let package = Package(
         ),
 
         // MARK: - The executables' allocator (jemalloc on Linux)
+        .target(name: "CJemallocConfig"),
         .target(
             name: "FlowstateAllocator",
-            dependencies: [.target(name: "CJemalloc", condition: .when(platforms: [.linux]))]
+            dependencies: [
+                .target(name: "CJemalloc", condition: .when(platforms: [.linux])),
+                .target(name: "CJemallocConfig", condition: .when(platforms: [.linux])),
+            ]
         ),
 
         // MARK: - Foundations

@@ -10,8 +10,15 @@ import sys
 from collections import OrderedDict
 
 
+def number_or_text(value):
+    try:
+        return float(value)
+    except ValueError:
+        return value  # e.g. allocator=jemalloc
+
+
 def parse(line):
-    return {key: float(value) for key, value in (part.split("=", 1) for part in line.split()[1:])}
+    return {key: number_or_text(value) for key, value in (part.split("=", 1) for part in line.split()[1:])}
 
 
 def main():

@@ -1,5 +1,6 @@
 #if os(Linux)
 internal import CJemalloc
+internal import CJemallocConfig
 #endif
 
 /// The memory allocator of Flowstate's executables: jemalloc on Linux, the system's elsewhere.
@@ -24,6 +25,16 @@ public enum ProcessAllocator {
         #endif
     }
 
+    /// jemalloc's options compiled into the executable (`malloc_conf`), e.g. how soon freed
+    /// pages return to the OS; `nil` without jemalloc. `MALLOC_CONF` in the environment overrides them.
+    public static var compiledOptions: String? {
+        #if os(Linux)
+        String(cString: flowstate_jemalloc_config())
+        #else
+        nil
+        #endif
+    }
+
     /// Bytes jemalloc has handed to the calling thread so far (`thread.allocated`), or `nil`
     /// without jemalloc: a `malloc` served by jemalloc moves it.
     package static var bytesAllocatedByThisThread: UInt64? {
@@ -32,6 +43,18 @@ public enum ProcessAllocator {
         var size = MemoryLayout<UInt64>.size
         guard mallctl("thread.allocated", &bytes, &size, nil, 0) == 0 else { return nil }
         return bytes
+        #else
+        return nil
+        #endif
+    }
+
+    /// A signed integer option of jemalloc as it runs (e.g. `opt.dirty_decay_ms`), or `nil`.
+    package static func option(_ name: String) -> Int? {
+        #if os(Linux)
+        var value = 0
+        var size = MemoryLayout<Int>.size
+        guard mallctl(name, &value, &size, nil, 0) == 0 else { return nil }
+        return value
         #else
         return nil
         #endif

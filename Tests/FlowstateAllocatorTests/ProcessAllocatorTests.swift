@@ -21,4 +21,11 @@ import Testing
         free(block)
         #expect(after - before >= 1 << 20, "a 1 MiB malloc moved jemalloc's counter by \(after - before) bytes")
     }
+
+    @Test(.enabled(if: isLinux, "jemalloc is linked on Linux only"))
+    func compiledOptionsReachJemalloc() throws {
+        #expect(ProcessAllocator.compiledOptions == "dirty_decay_ms:1000,muzzy_decay_ms:0")
+        #expect(ProcessAllocator.option("opt.dirty_decay_ms") == 1_000)
+        #expect(ProcessAllocator.option("opt.muzzy_decay_ms") == 0)
+    }
 }

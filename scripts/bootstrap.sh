@@ -45,7 +45,7 @@ $sudo apt-get update -qq >/dev/null
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 
 if ! have_all; then
-    echo "bootstrap: packages installed but pkg-config cannot find rdkafka and rocksdb" >&2
+    echo "bootstrap: packages installed but pkg-config cannot find rdkafka (with rdkafka_mock.h), rocksdb and jemalloc" >&2
     exit 1
 fi
-echo "bootstrap: librdkafka $(pkg-config --modversion rdkafka), rocksdb $(pkg-config --modversion rocksdb)" >&2
+echo "bootstrap: librdkafka $(pkg-config --modversion rdkafka), rocksdb $(pkg-config --modversion rocksdb), jemalloc $(pkg-config --modversion jemalloc)" >&2

@@ -33,7 +33,7 @@ public final class EmbeddedTopicRequestServer: Sendable {
 
     init(cluster: EmbeddedCluster, consumer: KafkaConsumer, logger: Logger) {
         self.consumer = consumer
-        thread = DedicatedThread(name: "flowstate-embedded-topic-requests") {
+        thread = DedicatedThread(name: "fs-topic-req") {
             guard let records = try? consumer.poll(maxRecords: 100, timeout: .milliseconds(100)) else { return }
             for record in records {
                 guard let name = record.keyString, let partitions = Int(record.valueString ?? "") else { continue }

@@ -63,6 +63,7 @@ public final class PodDirectory: Service, Sendable {
     /// - Throws: ``KafkaError`` when the clients cannot be created or the topic cannot be made.
     public func run() async throws {
         let thread = Thread { [self] in
+            nameCurrentThread("fs-pod-dir")
             var failure: (any Error)?
             do {
                 let (consumer, producer) = try connect()
@@ -77,7 +78,7 @@ public final class PodDirectory: Service, Sendable {
             }
             continuation?.resume()
         }
-        thread.name = "flowstate-pod-directory"
+        thread.name = "fs-pod-dir"
         await withGracefulShutdownHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 self.outcome.withLock { $0.continuation = continuation }

@@ -71,10 +71,11 @@ final class StreamThread: @unchecked Sendable {
     /// Starts the OS thread.
     func start() {
         let thread = Thread { [self] in
+            nameCurrentThread("fs-stream-\(index)")
             run()
             finished.signal()
         }
-        thread.name = "flowstate-stream-\(index)"
+        thread.name = "fs-stream-\(index)"
         thread.stackSize = 8 << 20
         thread.start()
     }

@@ -19,7 +19,7 @@ final class RDKafkaProducer: Sendable {
         let handle = SendableOpaquePointer(client.handle)
         let name = properties["transactional.id"] ?? properties["client.id"] ?? "producer"
         blocking = BlockingExecutor(label: "flowstate.kafka.producer.\(name)")
-        pollThread = DedicatedThread(name: "rdkafka-poll-\(name)") { _ = rd_kafka_poll(handle.pointer, 100) }
+        pollThread = DedicatedThread(name: "rdk:poll") { _ = rd_kafka_poll(handle.pointer, 100) }
     }
 
     /// Enqueues a record; its delivery completes `promise` (or, when `nil`, is checked by

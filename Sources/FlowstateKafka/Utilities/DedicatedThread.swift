@@ -11,9 +11,10 @@ final class DedicatedThread: Sendable {
     }
     private let control = Control()
 
-    /// Starts a thread named `name` that calls `step` until ``stop()``.
+    /// Starts a thread named `name` (at most 15 bytes reach the OS) that calls `step` until ``stop()``.
     init(name: String, step: @escaping @Sendable () -> Void) {
         let thread = Thread { [control] in
+            nameCurrentThread(name)
             while control.running.load(ordering: .acquiring) { step() }
             control.finished.signal()
         }

@@ -1,3 +1,4 @@
+import FlowstateKafka
 import Foundation
 
 extension Simulation {
@@ -13,6 +14,7 @@ extension Simulation {
                                          parameters: Parameters = Parameters(), shrinkBudget: Int) async -> [String] {
         await withCheckedContinuation { continuation in
             let thread = Thread {
+                nameCurrentThread("fs-simulation")
                 var reports: [String] = []
                 for seed in seeds {
                     let outcome = run(seed: seed, scenario: scenario, parameters: parameters)
@@ -22,7 +24,7 @@ extension Simulation {
                 }
                 continuation.resume(returning: reports)
             }
-            thread.name = "flowstate-simulation-\(scenario.name)"
+            thread.name = "fs-simulation"
             thread.start()
         }
     }

@@ -90,6 +90,22 @@ public struct FlowstateConfig: Sendable {
         try Self.checkWritable(stateDirectory)
     }
 
+    /// Parses raw librdkafka properties written `key=value` (`flowstate run --kafka-property`).
+    ///
+    /// The value may itself contain `=`; the key may not be empty.
+    /// - Throws: ``FlowstateError`` `.configuration` naming `kafka-property` for text that is not `key=value`.
+    public static func kafkaProperties(parsing pairs: [String]) throws(FlowstateError) -> [String: String] {
+        var properties: [String: String] = [:]
+        for pair in pairs {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw FlowstateError(.configuration, "'\(pair)' is not key=value", setting: "kafka-property")
+            }
+            properties[String(parts[0])] = String(parts[1])
+        }
+        return properties
+    }
+
     /// Creates the directory if needed and checks a file can be written in it.
     static func checkWritable(_ directory: String) throws(FlowstateError) {
         let manager = FileManager.default

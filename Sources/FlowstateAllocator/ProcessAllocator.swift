@@ -25,6 +25,11 @@ public enum ProcessAllocator {
         #endif
     }
 
+    /// The allocator's name alone: `"jemalloc"` or `"system"` (for one-word report fields).
+    public static var name: String {
+        description.hasPrefix("jemalloc ") ? "jemalloc" : "system"
+    }
+
     /// jemalloc's options compiled into the executable (`malloc_conf`), e.g. how soon freed
     /// pages return to the OS; `nil` without jemalloc. `MALLOC_CONF` in the environment overrides them.
     public static var compiledOptions: String? {

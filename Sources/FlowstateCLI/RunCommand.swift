@@ -204,14 +204,8 @@ struct PodSettings: ParsableArguments {
         if let milliseconds = try integer(commitIntervalMs, "FLOWSTATE_COMMIT_INTERVAL_MS", "commit-interval-ms") {
             config.commitInterval = .milliseconds(milliseconds)
         }
-        for property in kafkaProperty {
-            let parts = property.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty else {
-                throw ValidationError("--kafka-property: '\(property)' is not key=value")
-            }
-            config.kafkaProperties[String(parts[0])] = String(parts[1])
-        }
         do {
+            config.kafkaProperties.merge(try FlowstateConfig.kafkaProperties(parsing: kafkaProperty)) { $1 }
             try config.validate()
         } catch {
             throw ValidationError(error.setting.map { "--\($0): \(error.message)" } ?? error.message)

@@ -15,6 +15,7 @@ import Testing
     @Test(.enabled(if: isLinux, "jemalloc is linked on Linux only; elsewhere the system allocator serves malloc"))
     func mallocIsServedByJemalloc() throws {
         #expect(ProcessAllocator.description.hasPrefix("jemalloc 5."), "\(ProcessAllocator.description)")
+        #expect(ProcessAllocator.name == "jemalloc")
         let before = try #require(ProcessAllocator.bytesAllocatedByThisThread)
         let block = try #require(malloc(1 << 20))
         let after = try #require(ProcessAllocator.bytesAllocatedByThisThread)

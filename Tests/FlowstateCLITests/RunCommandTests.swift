@@ -22,6 +22,9 @@ struct RunCommandTests {
         #expect(threads.message.contains("--threads"), "\(threads.message)")
         let guarantee = try await failure(["word-count", "--bootstrap-servers", "127.0.0.1:1", "--processing-guarantee", "maybe"])
         #expect(guarantee.message.contains("--processing-guarantee"), "\(guarantee.message)")
+        let property = try await failure(["word-count", "--bootstrap-servers", "127.0.0.1:1", "--kafka-property", "linger.ms"])
+        #expect(property.status != 0)
+        #expect(property.message.contains("--kafka-property: 'linger.ms' is not key=value"), "\(property.message)")
     }
 
     @Test func anUnwritableStateDirectoryFailsAtStartupNamingTheFlag() async throws {

@@ -52,8 +52,8 @@ final class RDKafkaClientContext: Sendable {
         }
         var result: [KafkaTopicPartition: Int64] = [:]
         for (key, delivered) in taken {
-            result[KafkaTopicPartition(topic: delivered.topic, partition: key.partition), default: -1] =
-                max(result[KafkaTopicPartition(topic: delivered.topic, partition: key.partition), default: -1], delivered.offset)
+            let partition = KafkaTopicPartition(topic: delivered.topic, partition: key.partition)
+            result[partition] = max(result[partition] ?? -1, delivered.offset)
         }
         return result
     }

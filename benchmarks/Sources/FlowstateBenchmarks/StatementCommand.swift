@@ -38,8 +38,10 @@ struct StatementCommand: AsyncParsableCommand {
         guard FlowstateConfig.ProcessingGuarantee(rawValue: guarantee) != nil else {
             throw ValidationError("--guarantee must be exactly-once or at-least-once (got \(guarantee))")
         }
-        for property in kafkaProperty where property.split(separator: "=", maxSplits: 1).count != 2 || property.hasPrefix("=") {
-            throw ValidationError("--kafka-property: '\(property)' is not key=value")
+        do {
+            _ = try FlowstateConfig.kafkaProperties(parsing: kafkaProperty)
+        } catch {
+            throw ValidationError("--kafka-property: \(error.message)")
         }
         if mode == .e2e, bootstrapServers == nil { throw ValidationError("--mode e2e needs --bootstrap-servers") }
         guard statements > 0, organisations > 0, partitions > 0, threads > 0, commitEvery > 0, commitIntervalMs > 0 else {
@@ -77,10 +79,7 @@ struct StatementCommand: AsyncParsableCommand {
         config.threads = threads
         config.processingGuarantee = FlowstateConfig.ProcessingGuarantee(rawValue: guarantee)!
         config.commitInterval = .milliseconds(commitIntervalMs)
-        for property in kafkaProperty {
-            let parts = property.split(separator: "=", maxSplits: 1)
-            config.kafkaProperties[String(parts[0])] = String(parts[1])
-        }
+        config.kafkaProperties = try FlowstateConfig.kafkaProperties(parsing: kafkaProperty)
         let app = FlowstateApplication(topology: topology, config: config)
 
         signal(SIGTERM, SIG_IGN)
@@ -90,7 +89,7 @@ struct StatementCommand: AsyncParsableCommand {
             source.setEventHandler { app.triggerShutdown() }
             source.resume()
         }
-        print("FLOWSTATE_STARTED allocator=\(ProcessAllocator.description.split(separator: " ").first ?? "system")", flush: true)
+        print("FLOWSTATE_STARTED allocator=\(ProcessAllocator.name)", flush: true)
         try await app.run()
         withExtendedLifetime(signals) {}  // the sources must outlive the run to deliver SIGTERM
         let usage = ResourceUsage.current
@@ -165,7 +164,7 @@ struct StatementCommand: AsyncParsableCommand {
               + "peak_rss_mib=\(format(after.peakRSSMiB, 1)) cpu_s=\(format(cpu, 2)) "
               + "cpu_s_per_million_events=\(format(cpu / (events / 1e6), 2)) rejections=\(rejected) duplicates=\(duplicates) "
               + "records_processed=\(loop.processedRecords) records_emitted=\(loop.emittedRecords) "
-              + "allocator=\(ProcessAllocator.description.split(separator: " ").first ?? "system")")
+              + "allocator=\(ProcessAllocator.name)")
     }
 
     private func organisation(_ index: Int) -> String { "org-" + String(format: "%03d", index % organisations) }

@@ -26,6 +26,16 @@ import Testing
         #expect(outcome.statistics.failures.isEmpty, "\(outcome.statistics.failures.prefix(2))")
     }
 
+    /// Seed 7340044 found a zombie committing: instance 1, paused past its session, woke up and
+    /// committed transactions that held only its wall-clock punctuations' work (the saga's
+    /// timer checks). Those transactions carried no offset commit, so the group never checked
+    /// that the committer was still a member. Every transaction now carries its tasks' positions.
+    @Test func aZombieWhoseTransactionHoldsOnlyPunctuationsIsFenced() {
+        let outcome = Simulation.run(seed: 7_340_044, scenario: PlaceOrderScenario())
+        #expect(outcome.statistics.zombies > 0, "the seed still makes a zombie")
+        #expect(outcome.violation == nil, "\(outcome.violation.map(String.init(describing:)) ?? "")")
+    }
+
     @Test func aModelWithTheWrongCompensationRetriesIsCaught() throws {
         var scenario = PlaceOrderScenario()
         var assumed = scenario.options

@@ -35,6 +35,15 @@ final class StreamTask {
         subtopology.sourceTopics.map { KafkaTopicPartition(topic: $0, partition: id.partition) }
     }
 
+    /// Next offset per source partition after the work done so far (committed or not): what a
+    /// commit of this task's work sends to the group. Every source partition has one once the
+    /// task is assigned (``StreamThread`` resolves a start for each), so every transaction that
+    /// holds this task's work carries a group offset commit, and with it the group's check that
+    /// the committer is still a member (KIP-447) — punctuation-only transactions included.
+    var positions: [KafkaTopicPartition: Int64] {
+        committedOffsets.merging(consumedOffsets) { $1 }
+    }
+
     /// Initialises processors (after restoration).
     func initialize() throws {
         guard !isInitialized else { return }

@@ -324,8 +324,14 @@ final class StreamThread: @unchecked Sendable {
         // In task order, so a run is reproducible (the simulation replays it step by step).
         let dirty = tasks.values.filter(\.hasUncommittedWork).sorted { $0.id < $1.id }
         var offsets: [KafkaTopicPartition: KafkaOffset] = [:]
-        for task in dirty { for (partition, offset) in task.consumedOffsets { offsets[partition] = KafkaOffset(offset) } }
+        for task in dirty { for (partition, offset) in task.positions { offsets[partition] = KafkaOffset(offset) } }
         if config.processingGuarantee == .exactlyOnce {
+            // Never commit work without offsets: the group's member check on the offset commit is
+            // what fences a zombie whose transactional id no successor took over (another pod owns
+            // its tasks now). A punctuation-only transaction carries its tasks' positions too.
+            guard !offsets.isEmpty || dirty.isEmpty else {
+                throw FlowstateError(.fatal, "a transaction holds work of tasks \(dirty.map(\.id)) without source positions")
+            }
             if !offsets.isEmpty { try producer.sendOffsetsToTransaction(offsets, groupMetadata: consumer.groupMetadata()) }
             try reach(.beforeCommitTransaction)
             try producer.commitTransaction()
@@ -436,6 +442,13 @@ final class StreamThread: @unchecked Sendable {
                         }
                         starts[partition] = KafkaOffset(fromState)
                         task.committedOffsets[partition] = fromState
+                    } else {
+                        // Nothing committed, nothing restored: start at the log's first offset (what
+                        // auto.offset.reset=earliest would pick), known now so that every commit
+                        // of this task carries a position for this partition.
+                        let first = try consumer?.watermarks(of: partition).low ?? 0
+                        starts[partition] = KafkaOffset(first)
+                        task.committedOffsets[partition] = first
                     }
                 }
                 try task.initialize()

@@ -101,6 +101,8 @@ public final class FlowstateApplication: Service, Sendable {
         started.store(true, ordering: .releasing)
         let counts = try await prepareTopics()
         partitionCounts.withLock { $0 = counts }
+        var config = config
+        config.brokerTransactions = try await resolveBrokerTransactions()
         let threads = (0..<config.threads).map {
             StreamThread(index: $0, topology: topology, config: config, clients: clients, partitionCounts: counts,
                          status: status, logger: logger, wallClock: wallClock)
@@ -244,6 +246,17 @@ public final class FlowstateApplication: Service, Sendable {
     }
 
     /// Checks source and sink topics and creates internal topics; returns partition counts.
+    /// ``FlowstateConfig/brokerTransactions`` as set, or detected from the cluster's id.
+    private func resolveBrokerTransactions() async throws -> FlowstateConfig.BrokerTransactions {
+        guard config.brokerTransactions == .detect else { return config.brokerTransactions }
+        let clients = clients
+        let clusterID = try await Task.detached { try clients.makeAdmin().clusterID() }.value
+        let resolved = FlowstateConfig.BrokerTransactions.detected(clusterID: clusterID)
+        logger.info("Broker transactions detected", metadata: ["flowstate.cluster-id": "\(clusterID ?? "none")",
+                                                                "flowstate.broker-transactions": "\(resolved.rawValue)"])
+        return resolved
+    }
+
     private func prepareTopics() async throws -> [String: Int] {
         let (clients, topology, config) = (clients, topology, config)
         return try await Task.detached {

@@ -22,6 +22,29 @@ public struct FlowstateConfig: Sendable {
         case fail
     }
 
+    /// How the brokers keep transactions; decides what restoration takes as proof that a
+    /// changelog record's transaction committed.
+    public enum BrokerTransactions: String, Sendable, CaseIterable {
+        /// Ask the cluster at start-up: librdkafka's mock cluster (`flowstate dev-broker`, the
+        /// embedded cluster; its cluster id starts with `mockCluster`) is ``unfiltered``, any other
+        /// cluster ``markers``.
+        case detect
+        /// Kafka's own semantics: read_committed consumers never see records of transactions
+        /// that did not commit, and transactional offset commits are stored.
+        case markers
+        /// Records of transactions that never committed stay visible and transactional offset
+        /// commits are not stored (librdkafka's mock). Each commit's offsets are mirrored with
+        /// the changelog positions it reached, restoration applies only records below them, and
+        /// keys written by a transaction that may not have committed are written again with
+        /// their committed value. A crash then shows duplicated outputs, never a lost one.
+        case unfiltered
+
+        /// What ``detect`` resolves to for a cluster reporting `clusterID`.
+        public static func detected(clusterID: String?) -> Self {
+            clusterID?.hasPrefix("mockCluster") == true ? .unfiltered : .markers
+        }
+    }
+
     /// The application id: consumer group, transactional-id prefix, internal topic prefix. Required.
     public var applicationID: String
     /// Kafka brokers as `host:port`. Required.
@@ -45,6 +68,8 @@ public struct FlowstateConfig: Sendable {
     public var maxPollRecords: Int = 1_000
     /// Consumer-group session timeout. Default: `.seconds(10)`.
     public var sessionTimeout: Duration = .seconds(10)
+    /// How the brokers keep transactions. Default: ``BrokerTransactions/detect``.
+    public var brokerTransactions: BrokerTransactions = .detect
     /// Raw librdkafka properties for every client. Default: empty.
     public var kafkaProperties: [String: String] = [:]
 

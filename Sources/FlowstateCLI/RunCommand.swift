@@ -140,6 +140,8 @@ struct PodSettings: ParsableArguments {
     var processingGuarantee: String?
     @Option(help: "Commit interval in milliseconds [FLOWSTATE_COMMIT_INTERVAL_MS].")
     var commitIntervalMs: String?
+    @Option(help: "How the brokers keep transactions: detect, markers (Kafka) or unfiltered (librdkafka's mock, flowstate dev-broker) [FLOWSTATE_BROKER_TRANSACTIONS]; default detect.")
+    var brokerTransactions: String?
     @Option(help: "Port of the pod's HTTP server: /health, /ready, /metrics, /stores [FLOWSTATE_HTTP_PORT]; default 8080.")
     var httpPort: String?
     @Option(help: "host:port where other pods reach this pod's HTTP server [FLOWSTATE_ADVERTISED_ADDRESS]; default <hostname>:<http-port>.")
@@ -203,6 +205,13 @@ struct PodSettings: ParsableArguments {
         }
         if let milliseconds = try integer(commitIntervalMs, "FLOWSTATE_COMMIT_INTERVAL_MS", "commit-interval-ms") {
             config.commitInterval = .milliseconds(milliseconds)
+        }
+        if let text = value(brokerTransactions, "FLOWSTATE_BROKER_TRANSACTIONS") {
+            guard let kind = FlowstateConfig.BrokerTransactions(rawValue: text) else {
+                let names = FlowstateConfig.BrokerTransactions.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--broker-transactions: '\(text)' is not one of \(names)")
+            }
+            config.brokerTransactions = kind
         }
         do {
             config.kafkaProperties.merge(try FlowstateConfig.kafkaProperties(parsing: kafkaProperty)) { $1 }

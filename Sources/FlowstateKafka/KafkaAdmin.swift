@@ -207,4 +207,20 @@ public final class KafkaAdmin: Sendable {
         }
         return descriptions.sorted { $0.name < $1.name }
     }
+
+    /// The cluster's id, from its metadata; `nil` when the brokers report none.
+    ///
+    /// librdkafka's mock cluster (``EmbeddedCluster``, `flowstate dev-broker`) reports ids that
+    /// start with `mockCluster`.
+    /// - Throws: ``KafkaError`` `.timedOut` when no broker answered within the request timeout.
+    public func clusterID() throws(KafkaError) -> String? {
+        // Asking for metadata first makes a failure to connect an error rather than `nil`.
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        try KafkaError.check(rd_kafka_metadata(client.handle, 0, nil, &metadata, milliseconds(requestTimeout)),
+                             "metadata request")
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        guard let id = rd_kafka_clusterid(client.handle, milliseconds(requestTimeout)) else { return nil }
+        defer { rd_kafka_mem_free(client.handle, id) }
+        return String(cString: id)
+    }
 }

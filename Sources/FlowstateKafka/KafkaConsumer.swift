@@ -215,6 +215,20 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The group's committed offsets with the metadata committed with them, per partition
+    /// (``KafkaOffset/invalid`` and no metadata where nothing is committed).
+    ///
+    /// - Throws: ``KafkaError``.
+    public func committedOffsets(_ partitions: [KafkaTopicPartition],
+                                 timeout: Duration = .seconds(10)) throws(KafkaError) -> [KafkaTopicPartition: KafkaCommittedOffset] {
+        try ensureOpen()
+        let list = RDKafkaTopicPartitionList(partitions: partitions)
+        return try list.withListPointer { pointer throws(KafkaError) in
+            try KafkaError.check(rd_kafka_committed(client.handle, pointer, milliseconds(timeout)), "committed offsets")
+            return RDKafkaTopicPartitionList.committedOffsets(of: pointer)
+        }
+    }
+
     /// Async form of ``committed(_:timeout:)``.
     public func committed(_ partitions: [KafkaTopicPartition],
                           timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: KafkaOffset] {
@@ -242,11 +256,22 @@ public final class KafkaConsumer: Sendable {
     ///
     /// - Throws: ``KafkaError``, e.g. when the member was fenced by a rebalance.
     public func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws(KafkaError) {
+        try commit(offsets.mapValues { KafkaCommittedOffset($0) })
+    }
+
+    /// Commits offsets with metadata for the group, synchronously.
+    ///
+    /// - Throws: ``KafkaError``, e.g. when the member was fenced by a rebalance.
+    public func commit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws(KafkaError) {
+        try commit(offsets, asynchronously: false)
+    }
+
+    private func commit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset], asynchronously: Bool) throws(KafkaError) {
         try ensureOpen()
         guard !offsets.isEmpty else { return }
-        let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        let list = RDKafkaTopicPartitionList(committing: offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         try list.withListPointer { pointer throws(KafkaError) in
-            try KafkaError.check(rd_kafka_commit(client.handle, pointer, 0), "commit")
+            try KafkaError.check(rd_kafka_commit(client.handle, pointer, asynchronously ? 1 : 0), "commit")
         }
     }
 
@@ -259,12 +284,15 @@ public final class KafkaConsumer: Sendable {
     ///
     /// - Throws: ``KafkaError`` when the commit cannot be started (e.g. the consumer is closed).
     public func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws(KafkaError) {
-        try ensureOpen()
-        guard !offsets.isEmpty else { return }
-        let list = RDKafkaTopicPartitionList(offsets.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        try list.withListPointer { pointer throws(KafkaError) in
-            try KafkaError.check(rd_kafka_commit(client.handle, pointer, 1), "commit")
-        }
+        try startCommit(offsets.mapValues { KafkaCommittedOffset($0) })
+    }
+
+    /// Starts committing offsets with metadata without waiting for the broker's answer; see
+    /// ``startCommit(_:)-(KafkaTopicPartition:KafkaOffset)``.
+    ///
+    /// - Throws: ``KafkaError`` when the commit cannot be started (e.g. the consumer is closed).
+    public func startCommit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws(KafkaError) {
+        try commit(offsets, asynchronously: true)
     }
 
     /// Async form of ``commit(_:)``.

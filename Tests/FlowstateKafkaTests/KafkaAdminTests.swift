@@ -15,6 +15,13 @@ struct KafkaAdminTests {
         #expect(error?.message.contains("CreateTopics") == true)
     }
 
+    @Test func theEmbeddedClusterReportsAMockClusterID() throws {
+        let cluster = try EmbeddedCluster()
+        let admin = try KafkaAdmin(config: KafkaAdminConfig(bootstrapServers: [cluster.bootstrapServers]))
+        let id = try #require(try admin.clusterID())
+        #expect(id.hasPrefix("mockCluster"), "\(id)")
+    }
+
     @Test func createTopicsRejectsAnInvalidTopicConfigLocally() async throws {
         let admin = try KafkaAdmin(config: KafkaAdminConfig(bootstrapServers: ["127.0.0.1:1"]))
         let error = await #expect(throws: KafkaError.self) {

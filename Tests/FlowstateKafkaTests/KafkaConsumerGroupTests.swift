@@ -83,6 +83,12 @@ struct KafkaConsumerGroupTests {
 
         try await consumer.commit([partition: KafkaOffset(12)])
         #expect(try await consumer.committed([partition])[partition] == KafkaOffset(12))
+        #expect(try consumer.committedOffsets([partition])[partition] == KafkaCommittedOffset(KafkaOffset(12)))
+
+        // Metadata committed with an offset comes back with it (the embedded broker stores it).
+        try consumer.commit([partition: KafkaCommittedOffset(KafkaOffset(13), metadata: "flowstate-changelogs:v1 t=7")])
+        #expect(try consumer.committedOffsets([partition])[partition]
+                == KafkaCommittedOffset(KafkaOffset(13), metadata: "flowstate-changelogs:v1 t=7"))
 
         try consumer.pause([partition])
         try consumer.seek([partition: KafkaOffset(15)])

@@ -4,12 +4,20 @@ import Logging
 /// Brings a task's stores up to date from their changelogs before it processes input.
 ///
 /// Reads each logged store's changelog partition from the checkpoint to the end offset
-/// found at the start (read_committed). A changelog record whose source offset is at or past
-/// the group's committed offset for that source partition belongs to a transaction that never
-/// committed and is skipped, even on a broker that shows aborted records.
+/// found at the start (read_committed). What proves that a record's transaction committed
+/// depends on the broker:
+/// - Kafka (``FlowstateConfig/BrokerTransactions/markers``): read_committed shows only committed
+///   records; one whose source offset is at or past the group's committed offset for that
+///   source partition is still skipped (a zombie restoring with stale committed offsets).
+/// - A broker that shows uncommitted records (``FlowstateConfig/BrokerTransactions/unfiltered``):
+///   only records below the changelog end in the task's ``CommitEvidence`` are applied; the
+///   others are skipped as unconfirmed and their keys reported, so the task writes them again
+///   with their restored value before it commits anything (their inputs are processed again).
 struct ChangelogRestorer {
     let consumer: any StreamConsumer
     let logger: Logger
+    /// Whether the broker shows records of transactions that never committed.
+    var unfiltered = false
     /// Consulted after each restored batch; `nil` in production.
     var faults: (any FaultInjector)? = nil
 
@@ -21,6 +29,10 @@ struct ChangelogRestorer {
         var skippedRecords = 0
         /// Next source offset per source topic, from the checkpoint and the restored records.
         var sourceOffsets: [String: Int64] = [:]
+        /// Per changelog topic, the offset up to which local state now reflects the changelog.
+        var changelogEnds: [String: Int64] = [:]
+        /// Per store name, keys of records skipped as unconfirmed (unfiltered brokers).
+        var unconfirmedKeys: [String: Set<[UInt8]>] = [:]
     }
 
     /// Restores every logged store of `task`.
@@ -32,18 +44,21 @@ struct ChangelogRestorer {
     ///     grows as each store's changelog is looked at).
     /// - Throws: ``FlowstateError`` `.taskCorrupted` when the changelog lost records the local
     ///   state needs (its start offset is past the checkpoint), so nothing is restored in part.
-    func restore(_ task: StreamTask, committed: [KafkaTopicPartition: KafkaOffset],
+    func restore(_ task: StreamTask, committed: [KafkaTopicPartition: KafkaCommittedOffset],
                  progress: (Int) -> Void = { _ in },
                  report: (_ read: Int64, _ total: Int64) -> Void = { _, _ in }) throws -> Result {
         var result = Result()
         var read: Int64 = 0
         var total: Int64 = 0
         result.sourceOffsets = try task.state.sourceCheckpoint(topics: task.subtopology.sourceTopics)
+        let finding = unfiltered ? CommitEvidence.find(in: committed, sources: task.sourcePartitions) : .noEvidence
         for store in task.state.stores {
             guard let topic = store.changelogTopic else { continue }
             let partition = KafkaTopicPartition(topic: topic, partition: task.id.partition)
             let checkpoint = task.state.isPersistent(store) ? try task.state.changelogCheckpoint(topic) : nil
             let start = checkpoint ?? 0
+            let confirmedEnd = CommitEvidence.confirmedEnd(of: topic, in: finding)
+            result.changelogEnds[topic] = start
             // Restore to the log end, not the last stable offset: committed transactions may
             // follow one still open (a crashed or paused producer's); wait for it to end.
             let low = try consumer.watermarks(of: partition).low
@@ -87,9 +102,15 @@ struct ChangelogRestorer {
                 var sources = result.sourceOffsets
                 for record in records where record.topicPartition == partition {
                     position = record.offset + 1
+                    if let confirmedEnd, record.offset >= confirmedEnd {
+                        result.skippedRecords += 1
+                        firstSkipped = firstSkipped ?? record.offset
+                        result.unconfirmedKeys[store.name, default: []].insert(record.key ?? [])
+                        continue
+                    }
                     if let source = ChangelogHeader.decode(record.headers) {
                         let sourcePartition = KafkaTopicPartition(topic: source.topic, partition: source.partition)
-                        if let committedOffset = committed[sourcePartition], committedOffset.isConcrete,
+                        if confirmedEnd == nil, let committedOffset = committed[sourcePartition]?.offset, committedOffset.isConcrete,
                            source.offset >= committedOffset.rawValue {
                             result.skippedRecords += 1
                             firstSkipped = firstSkipped ?? record.offset
@@ -102,10 +123,20 @@ struct ChangelogRestorer {
                 try task.state.applyRestored(store: store, records: batch, nextOffset: firstSkipped ?? position,
                                              sourceOffsets: sources)
                 result.sourceOffsets = sources
+                result.changelogEnds[topic] = firstSkipped ?? position
                 result.restoredRecords += batch.count
                 progress(batch.count)
                 try faults?.reach(.duringRestoration)
             }
+        }
+        if !result.unconfirmedKeys.isEmpty {
+            logger.warning("""
+                Changelog records past the task's last confirmed commit were not restored: the broker shows transactions \
+                that never committed. Their inputs are processed again and their keys written again; outputs of those \
+                inputs may show twice
+                """, metadata: [
+                            "flowstate.task": "\(task.id)", "flowstate.skipped": "\(result.skippedRecords)",
+                            "flowstate.keys": "\(result.unconfirmedKeys.values.map(\.count).reduce(0, +))"])
         }
         if result.restoredRecords > 0 || result.skippedRecords > 0 {
             logger.info("Task restored", metadata: ["flowstate.task": "\(task.id)",

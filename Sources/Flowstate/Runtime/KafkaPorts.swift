@@ -8,10 +8,11 @@ package protocol StreamConsumer: AnyObject {
     func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord]
     func seek(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
-    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
-    func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    /// The group's committed offsets, with their metadata.
+    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaCommittedOffset]
+    func commit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws
     /// Starts an offset commit without waiting for its outcome (which is not reported).
-    func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    func startCommit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws
     /// The first offset held and, for a read_committed consumer, the last stable offset.
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64)
     /// The log end offset (high watermark), past any open transaction: records of committed
@@ -42,6 +43,8 @@ package protocol StreamAdmin: AnyObject {
     func partitionCounts(of topics: [String]) throws -> [String: Int]
     /// Creates topics; existing ones are left alone.
     func createTopics(_ topics: [KafkaNewTopic]) throws
+    /// The cluster's id, `nil` when it reports none.
+    func clusterID() throws -> String?
 }
 
 /// Makes the runtime's Kafka clients.

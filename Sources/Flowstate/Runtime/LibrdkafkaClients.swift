@@ -82,11 +82,11 @@ final class LibrdkafkaConsumer: StreamConsumer {
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
         try consumer.position(partitions)
     }
-    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
-        try consumer.committed(partitions)
+    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaCommittedOffset] {
+        try consumer.committedOffsets(partitions)
     }
-    func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.commit(offsets) }
-    func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.startCommit(offsets) }
+    func commit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws { try consumer.commit(offsets) }
+    func startCommit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws { try consumer.startCommit(offsets) }
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
         try consumer.watermarks(of: partition)
     }
@@ -150,6 +150,8 @@ final class LibrdkafkaAdmin: StreamAdmin {
         let described: [KafkaTopicDescription] = try admin.describeTopics(nil)
         return Dictionary(uniqueKeysWithValues: described.filter { wanted.contains($0.name) }.map { ($0.name, $0.partitions.count) })
     }
+
+    func clusterID() throws -> String? { try admin.clusterID() }
 
     func createTopics(_ topics: [KafkaNewTopic]) throws {
         guard !topics.isEmpty else { return }

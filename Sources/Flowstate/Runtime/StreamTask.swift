@@ -16,6 +16,14 @@ final class StreamTask {
     var committedOffsets: [KafkaTopicPartition: Int64] = [:]
     /// Whether the task processed or punctuated since its last commit.
     private(set) var hasUncommittedWork = false
+    /// Per changelog topic, the offset below which the task's changelog partition holds only
+    /// committed work (or work written again by committed work): its ``CommitEvidence``.
+    private(set) var changelogEnds: [String: Int64] = [:]
+    /// Per store name, keys whose latest changelog records may belong to a transaction that
+    /// never committed (on a broker that shows those): written again with the committed value.
+    private var unconfirmedKeys: [String: Set<[UInt8]>] = [:]
+    /// Whether the open transaction holds the rewrites of ``unconfirmedKeys``.
+    private var rewritesSent = false
     private(set) var isInitialized = false
 
     init(id: TaskID, topology: Topology, subtopology: Subtopology, applicationID: String, stateDirectory: String?,
@@ -113,6 +121,31 @@ final class StreamTask {
         return emitted
     }
 
+    /// Takes in what restoration found.
+    func restored(_ result: ChangelogRestorer.Result) {
+        changelogEnds = result.changelogEnds
+        unconfirmedKeys = result.unconfirmedKeys
+    }
+
+    /// Changelog records that write every unconfirmed key again with its committed value (or a
+    /// tombstone), once per transaction until one commits; empty when there is nothing to confirm.
+    ///
+    /// Once they commit, the task's ``CommitEvidence`` may pass the unconfirmed records: any later
+    /// restoration applies those and then these, and ends in the committed state.
+    func rewrites() throws(FlowstateError) -> [KafkaProducerRecord] {
+        guard !rewritesSent, !unconfirmedKeys.isEmpty else { return [] }
+        var records: [KafkaProducerRecord] = []
+        for store in state.stores {
+            guard let topic = store.changelogTopic, let keys = unconfirmedKeys[store.name] else { continue }
+            for key in keys.sorted(by: bytesPrecede) {
+                records.append(KafkaProducerRecord(topic: topic, partition: id.partition, key: key, value: try store.baseGet(key)))
+            }
+        }
+        rewritesSent = true
+        hasUncommittedWork = true
+        return records
+    }
+
     /// Applies the committed overlay and checkpoint to local state.
     ///
     /// - Parameter delivered: Highest acknowledged offset per partition (changelog partitions used).
@@ -126,13 +159,27 @@ final class StreamTask {
         var sources: [String: Int64] = [:]
         for (partition, offset) in consumedOffsets { sources[partition.topic] = offset }
         try state.commit(changelogEnds: changelogEnds, sourceOffsets: sources)
+        self.changelogEnds.merge(changelogEnds) { $1 }
+        if rewritesSent {
+            unconfirmedKeys = [:]
+            rewritesSent = false
+        }
         committedOffsets.merge(consumedOffsets) { $1 }
         consumedOffsets = [:]
         hasUncommittedWork = false
     }
 
     /// Drops uncommitted work after an aborted transaction; returns where to rewind each source partition.
-    func rewind() -> [KafkaTopicPartition: KafkaOffset] {
+    ///
+    /// - Parameter keepingWrittenKeys: The broker shows records of aborted transactions: the keys
+    ///   the aborted transaction wrote become unconfirmed, to be written again (``rewrites()``).
+    func rewind(keepingWrittenKeys: Bool = false) -> [KafkaTopicPartition: KafkaOffset] {
+        if keepingWrittenKeys {
+            for store in state.stores where store.changelogTopic != nil && !store.overlay.isEmpty {
+                unconfirmedKeys[store.name, default: []].formUnion(store.overlay.keys.map(\.bytes))
+            }
+        }
+        rewritesSent = false
         state.dropOverlays()
         consumedOffsets = [:]
         hasUncommittedWork = false

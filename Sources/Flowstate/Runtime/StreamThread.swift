@@ -63,6 +63,11 @@ final class StreamThread: @unchecked Sendable {
         return { ContinuousClock.now - start }
     }()
 
+    /// Whether the broker shows records of transactions that never committed (resolved at start-up).
+    private var unfiltered: Bool {
+        config.brokerTransactions == .unfiltered && config.processingGuarantee == .exactlyOnce
+    }
+
     var transactionalID: String { "\(config.applicationID)-\(config.instanceID)-\(index)" }
     var clientID: String { "\(config.applicationID)-\(config.instanceID)-\(index)" }
 
@@ -350,10 +355,19 @@ final class StreamThread: @unchecked Sendable {
             // At-least-once: this is the commit. Exactly-once: a mirror of the offsets the
             // transaction committed, for brokers that do not store transactional offset commits;
             // the stream thread need not wait for it (commits reach the coordinator in order).
+            // On a broker that shows uncommitted records the mirror also carries each task's
+            // changelog ends, the only proof restoration gets there that they committed.
+            var mirror = offsets.mapValues { KafkaCommittedOffset($0) }
+            if unfiltered {
+                for task in dirty {
+                    let evidence = CommitEvidence(changelogEnds: task.changelogEnds).metadata
+                    for partition in task.sourcePartitions { mirror[partition]?.metadata = evidence }
+                }
+            }
             if config.processingGuarantee == .atLeastOnce || handingOver {
-                try consumer.commit(offsets)
+                try consumer.commit(mirror)
             } else {
-                try consumer.startCommit(offsets)
+                try consumer.startCommit(mirror)
             }
         } catch {
             if config.processingGuarantee == .atLeastOnce { throw error }
@@ -374,8 +388,9 @@ final class StreamThread: @unchecked Sendable {
         try producer?.abortTransaction()
         transactionOpen = false
         var positions: [KafkaTopicPartition: KafkaOffset] = [:]
-        for task in tasks.values { positions.merge(task.rewind()) { $1 } }
+        for task in tasks.values { positions.merge(task.rewind(keepingWrittenKeys: unfiltered)) { $1 } }
         if !positions.isEmpty { try consumer?.seek(positions) }
+        try sendRewrites()
         status.update { $0.aborts += 1 }
         status.metrics.recordAbort()
         lastCommit = monotonicClock()
@@ -393,6 +408,18 @@ final class StreamThread: @unchecked Sendable {
         producer = nil
         status.update { $0.migrations += 1 }
         try connect()
+    }
+
+    /// Writes again, in the open transaction, the keys of tasks whose latest changelog records
+    /// may belong to transactions that never committed (only on brokers that show those).
+    private func sendRewrites() throws {
+        guard unfiltered, let producer else { return }
+        for task in tasks.values.sorted(by: { $0.id < $1.id }) {
+            let records = try task.rewrites()
+            guard !records.isEmpty else { continue }
+            try beginTransactionIfNeeded()
+            for record in records { try send(record, producer) }
+        }
     }
 
     private func closeAllTasks(clean: Bool) {
@@ -422,7 +449,7 @@ final class StreamThread: @unchecked Sendable {
                 let (task, restored) = try openAndRestore(id, committed: committed)
                 for partition in task.sourcePartitions {
                     let fromState = restored.sourceOffsets[partition.topic]
-                    let committedOffset = committed[partition].flatMap { $0.isConcrete ? $0.rawValue : nil }
+                    let committedOffset = committed[partition].flatMap { $0.offset.isConcrete ? $0.offset.rawValue : nil }
                     // Local state advances only after its transaction committed, so state ahead of the
                     // group's offset means the broker did not store the transactional offset commit
                     // (the embedded broker, when the mirror commit failed): resume from the state, or
@@ -451,9 +478,11 @@ final class StreamThread: @unchecked Sendable {
                         task.committedOffsets[partition] = first
                     }
                 }
+                task.restored(restored)
                 try task.initialize()
                 tasks[id] = task
             }
+            try sendRewrites()
             status.update { $0.assignedTasks[index] = tasks.keys.sorted() }
             publishPositions()
             lastStoreSample = nil
@@ -465,9 +494,9 @@ final class StreamThread: @unchecked Sendable {
         }
     }
 
-    private func openAndRestore(_ id: TaskID, committed: [KafkaTopicPartition: KafkaOffset]) throws
+    private func openAndRestore(_ id: TaskID, committed: [KafkaTopicPartition: KafkaCommittedOffset]) throws
         -> (StreamTask, ChangelogRestorer.Result) {
-        let restorer = ChangelogRestorer(consumer: restoreConsumer!, logger: logger, faults: faults)
+        let restorer = ChangelogRestorer(consumer: restoreConsumer!, logger: logger, unfiltered: unfiltered, faults: faults)
         var task = try makeTask(id)
         do {
             let result = try restorer.restore(task, committed: committed, progress: { count in
@@ -517,7 +546,7 @@ final class StreamThread: @unchecked Sendable {
                 let lostPartitions = Set(partitions)
                 var positions: [KafkaTopicPartition: KafkaOffset] = [:]
                 for task in tasks.values {
-                    let rewound = task.rewind()
+                    let rewound = task.rewind(keepingWrittenKeys: unfiltered)
                     if !task.sourcePartitions.contains(where: lostPartitions.contains) { positions.merge(rewound) { $1 } }
                 }
                 if !positions.isEmpty { try consumer?.seek(positions) }
@@ -533,6 +562,9 @@ final class StreamThread: @unchecked Sendable {
             task.close(clean: !lost && callbackError == nil)
             tasks[id] = nil
             closed.append(id)
+        }
+        if lost, callbackError == nil {
+            do { try sendRewrites() } catch { callbackError = error }
         }
         status.update {
             $0.assignedTasks[index] = tasks.keys.sorted()

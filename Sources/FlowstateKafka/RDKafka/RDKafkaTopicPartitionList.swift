@@ -1,4 +1,5 @@
 internal import CRdKafka
+import Foundation
 
 /// Owns an `rd_kafka_topic_partition_list_t`.
 ///
@@ -22,10 +23,41 @@ final class RDKafkaTopicPartitionList {
         self.init(partitions.map { ($0, KafkaOffset.invalid) })
     }
 
-    /// Appends a partition with an offset.
-    func add(_ topicPartition: KafkaTopicPartition, offset: KafkaOffset) {
+    /// Appends a partition with an offset, and metadata to commit with it.
+    func add(_ topicPartition: KafkaTopicPartition, offset: KafkaOffset, metadata: String? = nil) {
         let element = rd_kafka_topic_partition_list_add(list, topicPartition.topic, topicPartition.partition)!
         element.pointee.offset = offset.rawValue
+        if let metadata, !metadata.isEmpty {
+            // The list owns its elements' metadata and frees it with free() when destroyed.
+            let bytes = Array(metadata.utf8)
+            let copy = malloc(bytes.count)!
+            bytes.withUnsafeBytes { copy.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            element.pointee.metadata = copy
+            element.pointee.metadata_size = bytes.count
+        }
+    }
+
+    /// Creates a list of partitions with committed offsets and their metadata.
+    convenience init<S: Sequence>(committing entries: S) where S.Element == (KafkaTopicPartition, KafkaCommittedOffset) {
+        self.init()
+        for (topicPartition, committed) in entries { add(topicPartition, offset: committed.offset, metadata: committed.metadata) }
+    }
+
+    /// The committed offsets and metadata of a list filled by librdkafka.
+    static func committedOffsets(
+        of list: UnsafePointer<rd_kafka_topic_partition_list_t>
+    ) -> [KafkaTopicPartition: KafkaCommittedOffset] {
+        var result: [KafkaTopicPartition: KafkaCommittedOffset] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = list.pointee.elems[index]
+            var metadata: String?
+            if let bytes = element.metadata, element.metadata_size > 0 {
+                metadata = String(decoding: UnsafeRawBufferPointer(start: bytes, count: element.metadata_size), as: UTF8.self)
+            }
+            result[KafkaTopicPartition(topic: String(cString: element.topic), partition: element.partition)] =
+                KafkaCommittedOffset(KafkaOffset(rawValue: element.offset), metadata: metadata)
+        }
+        return result
     }
 
     /// Calls `body` with the C list. Do not let the pointer escape.

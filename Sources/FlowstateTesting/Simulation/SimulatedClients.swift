@@ -51,6 +51,8 @@ final class SimulatedAdmin: StreamAdmin {
         return counts
     }
 
+    func clusterID() throws -> String? { "simulated" }
+
     func createTopics(_ topics: [KafkaNewTopic]) throws {
         for topic in topics where kafka.partitionCount(topic.name) == nil {
             try kafka.createTopic(topic.name, partitions: topic.partitions, compacted: topic.configs["cleanup.policy"] == "compact")

@@ -70,7 +70,9 @@ final class SimulatedConsumer: StreamConsumer {
         return Dictionary(uniqueKeysWithValues: partitions.map { ($0, positions[$0].map { KafkaOffset($0) } ?? .invalid) })
     }
 
-    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
+    /// Committed offsets; the simulated group keeps no metadata (the simulated broker has Kafka's
+    /// transaction semantics, so the runtime never needs it here).
+    func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaCommittedOffset] {
         try ensureUsable()
         // read_committed consumers ask for stable offsets (KIP-447): while a transaction holds
         // offsets for these partitions the broker answers UNSTABLE_OFFSET_COMMIT and librdkafka
@@ -85,10 +87,12 @@ final class SimulatedConsumer: StreamConsumer {
             try ensureUsable()
         }
         let committed = kafka.committedOffsets(group: groupID)
-        return Dictionary(uniqueKeysWithValues: partitions.map { ($0, committed[$0].map { KafkaOffset($0) } ?? .invalid) })
+        return Dictionary(uniqueKeysWithValues: partitions.map {
+            ($0, KafkaCommittedOffset(committed[$0].map { KafkaOffset($0) } ?? .invalid))
+        })
     }
 
-    func commit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws {
+    func commit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws {
         try ensureUsable()
         guard !offsets.isEmpty else { return }
         let group = kafka.group(groupID)
@@ -97,11 +101,11 @@ final class SimulatedConsumer: StreamConsumer {
         } catch {
             throw KafkaError(.broker, "offset commit rejected: \(error.message)")
         }
-        for (partition, offset) in offsets { group.committed[partition] = offset.rawValue }
+        for (partition, committed) in offsets { group.committed[partition] = committed.offset.rawValue }
     }
 
     /// The simulated broker answers at once, so a started commit is complete when this returns.
-    func startCommit(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try commit(offsets) }
+    func startCommit(_ offsets: [KafkaTopicPartition: KafkaCommittedOffset]) throws { try commit(offsets) }
 
     func watermarks(of partition: KafkaTopicPartition) throws -> (low: Int64, high: Int64) {
         try ensureUsable()

@@ -63,6 +63,66 @@ struct ApplicationRecoveryTests {
         try expectCounts(of: keys, equal: 80, applicationID: applicationID, harness: harness)
     }
 
+    /// A pod killed before its first transaction committed leaves changelog records of that
+    /// transaction on the embedded broker, which shows them to read_committed consumers, and no
+    /// committed offset. Restoring them as state and resuming past their inputs lost every output
+    /// of those inputs (issue 13): they are unconfirmed, so the inputs are processed again.
+    @Test(arguments: [false, true])
+    func changelogRecordsOfAKilledPodsUncommittedTransactionAreNotRestored(afterACleanRun: Bool) async throws {
+        let harness = try EmbeddedClusterHarness(topics: ["words": 2, "word-counts": 2])
+        let applicationID = "killed-\(UUID().uuidString.prefix(8))"
+        let config = harness.config(applicationID: applicationID)
+        let keys = (0..<10).map { "k\($0)" }
+        let changelog = Topology.changelogTopic(applicationID: applicationID, store: "counts")
+        var inputsPerPartition: [Int32: Int64] = [:]
+        func produceRound(_ round: Int) async throws {
+            try await harness.produce(topic: "words", records: (0..<100).map { (keys[$0 % 10], "r\(round)-\($0)") })
+            for index in 0..<100 {
+                inputsPerPartition[KafkaPartitioner.partition(forKey: Array(keys[index % 10].utf8), partitionCount: 2), default: 0] += 1
+            }
+        }
+        if afterACleanRun {
+            try await produceRound(0)
+            let first = FlowstateApplication(topology: try countingTopology(), config: config, embeddedCluster: harness.cluster)
+            _ = try await withRunningApplication(first) { try await harness.drain(topic: "word-counts", partitions: 2, count: 100) }
+        } else {
+            try harness.cluster.createTopic(changelog, partitions: 2)
+        }
+        try await produceRound(1)
+        let expected = afterACleanRun ? 20 : 10
+
+        // The killed pod: it processed every input and wrote the resulting counts to the changelog
+        // in a transaction that never committed.
+        let killed = try KafkaTransactionalProducer(config: KafkaProducerConfig(bootstrapServers: [harness.bootstrapServers]),
+                                                    transactionalID: "killed-pod-\(UUID())")
+        try await killed.initTransactions()
+        try killed.beginTransaction()
+        for key in keys {
+            let partition = KafkaPartitioner.partition(forKey: Array(key.utf8), partitionCount: 2)
+            let source = RecordMetadata(topic: "words", partition: partition, offset: inputsPerPartition[partition]! - 1)
+            try killed.produce(KafkaProducerRecord(topic: changelog, partition: partition, key: Array(key.utf8),
+                                                   value: try BinarySerde<Int>().serialize(expected),
+                                                   headers: [KafkaHeader(key: ChangelogHeader.source, value: ChangelogHeader.encode(source))]))
+        }
+        try killed.flush()
+
+        // Its replacement starts on a fresh state directory and must reflect every input.
+        try? FileManager.default.removeItem(atPath: harness.stateDirectory)
+        let restarted = FlowstateApplication(topology: try countingTopology(), config: config, embeddedCluster: harness.cluster)
+        let outputs = try await withRunningApplication(restarted) {
+            try await harness.drain(topic: "word-counts", partitions: 2, count: expected * 10)
+        }
+        #expect(restarted.failure == nil)
+        #expect(restarted.processedRecords == 100, "the killed pod's inputs are processed again")
+        let seen = counts(of: outputs)
+        #expect(Set(seen.keys) == Set(keys), "every key reaches the output topic")
+        for (key, values) in seen {
+            #expect(Set(values) == Set(1...expected), "\(key): every count reaches the output topic")
+        }
+        try expectCounts(of: keys, equal: expected, applicationID: applicationID, harness: harness)
+        try? await killed.close(timeout: .seconds(1))
+    }
+
     @Test func aFencedThreadDropsItsUncommittedWorkRejoinsAndStillCountsEveryRecordOnce() async throws {
         let harness = try EmbeddedClusterHarness(topics: ["words": 2, "word-counts": 2])
         let applicationID = "fenced-\(UUID().uuidString.prefix(8))"

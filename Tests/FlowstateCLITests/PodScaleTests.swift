@@ -112,14 +112,7 @@ struct PodScaleTests {
         }
         let client = PodHTTPClient()
         func waitReady(_ names: [String], timeout: Duration = .seconds(60)) async -> Bool {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                var all = true
-                for name in names where (try? await client.get(address: addresses[name]!, path: "/ready"))?.status != 200 { all = false }
-                if all { return true }
-                try? await Task.sleep(for: .milliseconds(200))
-            }
-            return false
+            await client.waitReady(names.map { addresses[$0]! }, timeout: timeout)
         }
 
         func log(_ name: String) -> String { (try? String(contentsOfFile: "\(root)/\(name).log", encoding: .utf8)) ?? "" }
@@ -220,6 +213,27 @@ struct PodScaleTests {
         #expect(metricsProblem == nil, "\(metricsProblem ?? "")")
         #expect(await pods["pod-a"]!.stop(signal: SIGTERM, timeout: .seconds(35)) == 0, "pod-a stops cleanly")
         #expect(metrics.contains("flowstate_consumer_lag{"), "lag is sampled for owned partitions: \(log("pod-a"))")
+    }
+}
+
+extension PodHTTPClient {
+    /// Waits until every pod at `addresses` answers `/ready` with `200`; returns whether they did in time.
+    func waitReady(_ addresses: [String], timeout: Duration = .seconds(60)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var all = true
+            for address in addresses where (try? await get(address: address, path: "/ready"))?.status != 200 { all = false }
+            if all { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return false
+    }
+
+    /// The tasks (`subtopology_partition`) a ready pod reports at `/ready`; `nil` when it is not ready.
+    func readyTasks(_ address: String) async -> Set<String>? {
+        guard let answer = try? await get(address: address, path: "/ready"), answer.status == 200,
+              let body = try? JSONDecoder().decode([String: String].self, from: Data(answer.body)) else { return nil }
+        return Set((body["tasks"] ?? "").split(separator: ",").map(String.init))
     }
 }
 

@@ -79,37 +79,7 @@ struct StatementScenario: ScaleScenario {
 
     /// People approve every statement over the limit as it waits; the first ones through the CLI.
     func whileRunning(servers: String) async throws {
-        let reader = try TopicReader(servers: servers, topics: ["statement.waiting-for-approval"])
-        defer { reader.close() }
-        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
-        let statementJSON = JSONSerde<Statement>(), commandJSON = JSONSerde<StateMachineCommand>()
-        // Each time a statement is seen waiting (by when it started waiting): the embedded broker
-        // shows records of transactions a killed pod never committed, whose statements wait again
-        // once their new owner processes them.
-        var approved: Set<String> = []
-        var seen = 0
-        var usedCLI = false
-        while !Task.isCancelled {
-            try await reader.poll()
-            let waiting = reader.records[seen...].compactMap { $0.value.flatMap { try? statementJSON.deserialize($0) } }
-                .filter { $0.amount > Self.autoApprovalLimit && approved.insert("\($0.id)@\($0.updatedAt)").inserted }
-            seen = reader.records.count
-            let ids = Array(Set(waiting.map(\.id))).sorted()
-            guard !ids.isEmpty else { continue }
-            if !usedCLI {
-                usedCLI = true
-                let cli = try FlowstateProcess(["statement", "approve"] + ids + ["--actor", Self.cliApprover, "--bootstrap-servers", servers])
-                let status = await cli.waitForExit(timeout: .seconds(30))
-                guard status == 0 else { throw CLIFailure(description: "statement approve exited \(String(describing: status)): \(cli.errorOutput())") }
-                continue
-            }
-            for id in ids {
-                let command = StateMachineCommand(entityID: id, name: StatementLifecycle.approveCommand, actor: "approver")
-                try producer.produce(KafkaProducerRecord(topic: "statement.commands", key: Array(id.utf8), value: try commandJSON.serialize(command)))
-            }
-            try await producer.flush()
-        }
-        try? await producer.close()
+        try await StatementApprover(autoApprovalLimit: Self.autoApprovalLimit, cliActor: Self.cliApprover).run(servers: servers)
     }
 
     func checkMetrics(_ text: String, total: Int) -> String? {
@@ -121,6 +91,55 @@ struct StatementScenario: ScaleScenario {
             return "the closed-statements gauge is \(line), not \(total)"
         }
         return nil
+    }
+}
+
+/// People approving statements: every statement over the auto-approval limit seen on
+/// `statement.waiting-for-approval` gets an `approve` command on `statement.commands`, sent by a
+/// plain client (the first batch through `flowstate statement approve` when ``cliActor`` is set).
+struct StatementApprover: Sendable {
+    var autoApprovalLimit: Int
+    /// The actor of the first batch, sent with `flowstate statement approve`; `nil`: none.
+    var cliActor: String?
+    /// The actor of the commands sent by the plain client.
+    var actor = "approver"
+    /// Called after each batch of commands was flushed to the broker, with its statement ids.
+    var flushed: @Sendable ([String]) -> Void = { _ in }
+
+    /// Approves until cancelled.
+    func run(servers: String) async throws {
+        let reader = try TopicReader(servers: servers, topics: ["statement.waiting-for-approval"])
+        defer { reader.close() }
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
+        let statementJSON = JSONSerde<Statement>(), commandJSON = JSONSerde<StateMachineCommand>()
+        // Each time a statement is seen waiting (by when it started waiting): the embedded broker
+        // shows records of transactions a killed pod never committed, whose statements wait again
+        // once their new owner processes them.
+        var approved: Set<String> = []
+        var seen = 0
+        var usedCLI = cliActor == nil
+        while !Task.isCancelled {
+            try await reader.poll()
+            let waiting = reader.records[seen...].compactMap { $0.value.flatMap { try? statementJSON.deserialize($0) } }
+                .filter { $0.amount > autoApprovalLimit && approved.insert("\($0.id)@\($0.updatedAt)").inserted }
+            seen = reader.records.count
+            let ids = Array(Set(waiting.map(\.id))).sorted()
+            guard !ids.isEmpty else { continue }
+            if !usedCLI, let cliActor {
+                usedCLI = true
+                let cli = try FlowstateProcess(["statement", "approve"] + ids + ["--actor", cliActor, "--bootstrap-servers", servers])
+                let status = await cli.waitForExit(timeout: .seconds(30))
+                guard status == 0 else { throw CLIFailure(description: "statement approve exited \(String(describing: status)): \(cli.errorOutput())") }
+                continue
+            }
+            for id in ids {
+                let command = StateMachineCommand(entityID: id, name: StatementLifecycle.approveCommand, actor: actor)
+                try producer.produce(KafkaProducerRecord(topic: "statement.commands", key: Array(id.utf8), value: try commandJSON.serialize(command)))
+            }
+            try await producer.flush()
+            flushed(ids)
+        }
+        try? await producer.close()
     }
 }
 

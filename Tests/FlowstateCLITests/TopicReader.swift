@@ -1,13 +1,15 @@
 import FlowstateKafka
 import Foundation
 
-/// Reads topics from the beginning as pods write them (read_committed), keeping every record.
+/// Reads topics from the beginning as pods write them (read_committed unless told), keeping every record.
 final class TopicReader: @unchecked Sendable {
     let consumer: KafkaConsumer
     private(set) var records: [KafkaConsumerRecord] = []
 
-    init(servers: String, topics: [String], partitions: Int = 4) throws {
-        consumer = try KafkaConsumer(config: KafkaConsumerConfig(bootstrapServers: [servers], groupID: "reader-\(UUID())"))
+    init(servers: String, topics: [String], partitions: Int = 4, isolationLevel: KafkaIsolationLevel = .readCommitted) throws {
+        var config = KafkaConsumerConfig(bootstrapServers: [servers], groupID: "reader-\(UUID())")
+        config.isolationLevel = isolationLevel
+        consumer = try KafkaConsumer(config: config)
         var assignment: [KafkaTopicPartition: KafkaOffset] = [:]
         for topic in topics {
             for partition in 0..<partitions { assignment[KafkaTopicPartition(topic: topic, partition: Int32(partition))] = .beginning }

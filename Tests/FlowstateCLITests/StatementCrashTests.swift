@@ -1,0 +1,313 @@
+import Flowstate
+import FlowstateKafka
+@testable import FlowstatePod
+import FlowstateTesting
+import Foundation
+import Saga
+import StatementLifecycle
+import Synchronization
+import Testing
+
+/// A statement pod killed with SIGKILL on `flowstate dev-broker` and started again 2 s later
+/// (issue 13): every statement still closes, and its stored history holds each status once.
+///
+/// `FLOWSTATE_CRASH_ITERATIONS` (default 1) repeats each case inside the test, so a hole that
+/// shows in one run of three cannot pass a soak by luck (`scripts/crash-soak.sh`);
+/// `FLOWSTATE_CRASH_STATEMENTS` (default 1,500; the issue had 3,000) sets how many statements.
+@Suite(.serialized, .timeLimit(.minutes(2 * CrashSoak.iterations + 1)))
+struct StatementCrashTests {
+    static var iterations: Int { CrashSoak.iterations }
+    static var statementCount: Int { CrashSoak.statements }
+    static let autoApprovalLimit = 50_000
+    static let organisations = 97
+    static let applicationID = "crash"
+
+    /// When pod `pa` gets SIGKILL.
+    enum KillPoint: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// After ~5% of the statements are seen closed.
+        case early
+        /// After ~25% are seen closed (the issue's observation).
+        case mid
+        /// Right after the approver flushed a batch of `approve` commands (once some are closed).
+        case approvals
+
+        var testDescription: String { rawValue }
+
+        func closedBeforeKill(of total: Int) -> Int {
+            switch self {
+            case .early: total / 20
+            case .mid: total / 4
+            case .approvals: total / 50
+            }
+        }
+    }
+
+    /// Where the killed pod starts again (same instance id either way).
+    enum Restart: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        case sameStateDir = "same-state-dir"
+        case freshStateDir = "fresh-state-dir"
+
+        var testDescription: String { rawValue }
+    }
+
+    /// Statements as in the issue: keyed by organisation (97), a third paid manually, amounts
+    /// 10.00–910.00 (minor units), so about half wait for a person.
+    static func statement(_ index: Int) -> Statement {
+        Statement(id: String(format: "st-%05d", index), organisationId: "org-\(index % organisations)",
+                  amount: 1_000 + (index * 7_919) % 90_001, paymentMethod: index % 3 == 0 ? .manual : .directDebit)
+    }
+
+    @Test(arguments: KillPoint.allCases, Restart.allCases)
+    func aKilledStatementPodLosesNoTransition(kill: KillPoint, restart: Restart) async throws {
+        if let cases = CrashSoak.cases, !cases.contains("\(kill.rawValue)/\(restart.rawValue)") {
+            try Test.cancel("not among FLOWSTATE_CRASH_CASES")
+        }
+        for iteration in 1...Self.iterations {
+            let started = ContinuousClock.now
+            let problems = try await run(kill: kill, restart: restart, iteration: iteration)
+            print("crash \(kill.rawValue) \(restart.rawValue) #\(iteration): \(problems.isEmpty ? "passed" : "FAILED") "
+                  + "in \(ContinuousClock.now - started)\(problems.isEmpty ? "" : ": " + problems.joined(separator: " | "))")
+        }
+    }
+
+    /// One run; records its failures as expectations and returns them (for the soak's summary).
+    func run(kill point: KillPoint, restart: Restart, iteration: Int) async throws -> [String] {
+        var problems: [String] = []
+        func check(_ condition: Bool, _ message: @autoclosure () -> String, sourceLocation: SourceLocation = #_sourceLocation) {
+            guard !condition else { return }
+            let text = "[\(point.rawValue), \(restart.rawValue), run \(iteration)] \(message())"
+            problems.append(text)
+            Issue.record(Comment(rawValue: text), sourceLocation: sourceLocation)
+        }
+        let total = Self.statementCount
+        let options = StatementLifecycle.Options(autoApprovalLimit: Self.autoApprovalLimit)
+        let machine = try StatementLifecycle.machine(options)
+        let broker = try FlowstateProcess(["dev-broker"] + machine.topics.flatMap { ["--topic", "\($0):4"] })
+        let banner = try #require(await broker.readLine())
+        let servers = String(banner.dropFirst("bootstrap.servers=".count))
+        defer { broker.terminate() }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var addresses: [String: String] = [:]
+        var stateDirs: [String: String] = [:]
+        var starts = 0
+        func pod(_ name: String, stateDir: String) throws -> FlowstateProcess {
+            let port = try ListeningSocket.freePort()
+            addresses[name] = "127.0.0.1:\(port)"
+            stateDirs[name] = stateDir
+            starts += 1
+            return try FlowstateProcess(["run", "statement", "--auto-approval-limit", String(Self.autoApprovalLimit),
+                                         "--bootstrap-servers", servers, "--application-id", Self.applicationID,
+                                         "--instance-id", name, "--state-dir", stateDir, "--http-port", String(port),
+                                         "--advertised-address", "127.0.0.1:\(port)",
+                                         "--kafka-property", "session.timeout.ms=6000"],
+                                        logFile: "\(root)/\(name)-\(starts).log")
+        }
+        let client = PodHTTPClient()
+        var pods = ["pa": try pod("pa", stateDir: "\(root)/pa"), "pb": try pod("pb", stateDir: "\(root)/pb")]
+        defer { for pod in pods.values { pod.terminate() } }
+        #expect(await client.waitReady([addresses["pa"]!, addresses["pb"]!]), "both pods become ready")
+
+        // People approve as statements wait; for `approvals` the kill fires inside the approver,
+        // right after a batch of commands was flushed.
+        let trigger = KillTrigger()
+        let approver = StatementApprover(autoApprovalLimit: Self.autoApprovalLimit, flushed: { _ in trigger.fire() })
+        let approving = Task { try await approver.run(servers: servers) }
+        defer { approving.cancel() }
+
+        // A steady stream of statements over a few seconds, so that at any kill point statements are
+        // at every stage and the pods are busy: transactions open, changelog writes in flight.
+        let producing = Task {
+            let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
+            let serde = JSONSerde<Statement>()
+            let batch = max(1, total / CrashSoak.produceBatches)
+            for start in stride(from: 0, to: total, by: batch) {
+                for index in start..<min(total, start + batch) {
+                    let statement = Self.statement(index)
+                    try producer.produce(KafkaProducerRecord(topic: "statement.close-initiated", key: Array(statement.organisationId.utf8),
+                                                             value: try serde.serialize(statement)))
+                }
+                try await producer.flush()
+                try await Task.sleep(for: CrashSoak.produceInterval)
+            }
+            try await producer.close()
+        }
+        defer { producing.cancel() }
+        let serde = JSONSerde<Statement>()
+
+        let closedTopic = machine.topic(of: .closed)
+        let reader = try TopicReader(servers: servers, topics: [closedTopic])
+        defer { reader.close() }
+        func closedIDs() -> Set<String> {
+            Set(reader.records.compactMap { $0.value.flatMap { try? serde.deserialize($0).id } })
+        }
+        /// Each pod's tasks (`subtopology_partition`), once both answer `/ready`.
+        func ownership() async -> [String: Set<String>] {
+            _ = await client.waitReady([addresses["pa"]!, addresses["pb"]!], timeout: .seconds(30))
+            return ["pa": await client.readyTasks(addresses["pa"]!) ?? [], "pb": await client.readyTasks(addresses["pb"]!) ?? []]
+        }
+        func partitions(_ tasks: Set<String>?) -> Set<Int32> {
+            Set((tasks ?? []).compactMap { $0.split(separator: "_").last.flatMap { Int32($0) } })
+        }
+
+        // Who owns what once statements flow (asked before the kill point, so the kill is not delayed).
+        _ = try await reader.waitUntil(timeout: .seconds(60)) { !reader.records.isEmpty }
+        let ownedAtKill = await ownership()
+        let threshold = point.closedBeforeKill(of: total)
+        let reached = try await reader.waitUntil(timeout: .seconds(90)) { closedIDs().count >= threshold }
+        check(reached, "\(threshold) statements close before the kill: \(closedIDs().count)")
+        if point == .approvals {
+            trigger.arm(pods["pa"]!.process.processIdentifier)
+            let fired = try await reader.waitUntil(timeout: .seconds(60)) { trigger.hasFired }
+            check(fired, "a batch of approvals is flushed while statements are closing")
+            if !fired { kill(pods["pa"]!.process.processIdentifier, SIGKILL) }
+        } else {
+            kill(pods["pa"]!.process.processIdentifier, SIGKILL)
+        }
+        let closedAtKill = closedIDs().count
+        #expect(await pods["pa"]!.waitForExit(timeout: .seconds(5)) != 0, "pa dies of SIGKILL")
+        try await Task.sleep(for: .seconds(2))
+        pods["pa"] = try pod("pa", stateDir: restart == .sameStateDir ? "\(root)/pa" : "\(root)/pa-fresh")
+
+        // Wait for every closing while they still arrive; a hole shows as closings that stop short.
+        var lastProgress = ContinuousClock.now, lastCount = -1
+        let deadline = ContinuousClock.now + .seconds(150)
+        _ = try await reader.waitUntil(timeout: .seconds(150)) {
+            let count = closedIDs().count
+            if count != lastCount { (lastCount, lastProgress) = (count, ContinuousClock.now) }
+            return count == total || ContinuousClock.now - lastProgress > .seconds(25) || ContinuousClock.now > deadline
+        }
+        try await producing.value
+        let owned = await ownership()
+        check(!owned["pa"]!.isEmpty && !owned["pb"]!.isEmpty, "both pods are ready at the end")
+        let missing = Set((0..<total).map { Self.statement($0).id }).subtracting(closedIDs())
+        // For the message: whether the missing closings were written at all (the embedded broker
+        // serves read_uncommitted readers every record, read_committed ones up to the stable offset).
+        var writtenUncommitted = 0
+        if !missing.isEmpty {
+            let uncommitted = try TopicReader(servers: servers, topics: [closedTopic], isolationLevel: .readUncommitted)
+            _ = try await uncommitted.waitUntil(timeout: .seconds(3)) { false }
+            writtenUncommitted = missing.intersection(uncommitted.records.compactMap { $0.value.flatMap { try? serde.deserialize($0).id } }).count
+            uncommitted.close()
+        }
+
+        // Stop both pods at once (neither takes the other's tasks meanwhile) and read the state
+        // each committed for the tasks it owned last: the truth a restart or a query starts from.
+        let (podA, podB) = (pods["pa"]!, pods["pb"]!)
+        async let stoppedA = podA.stop(signal: SIGTERM, timeout: .seconds(35))
+        async let stoppedB = podB.stop(signal: SIGTERM, timeout: .seconds(35))
+        let (statusA, statusB) = await (stoppedA, stoppedB)
+        check(statusA == 0 && statusB == 0, "pods stop cleanly: pa \(String(describing: statusA)), pb \(String(describing: statusB))")
+        approving.cancel()
+        _ = await broker.stop()
+        check(owned["pa"]!.isDisjoint(with: owned["pb"]!), "each task has one owner at the end: pa \(owned["pa"]!.sorted()), pb \(owned["pb"]!.sorted())")
+        let stored = try storedState(owned: owned, stateDirs: stateDirs, into: "\(root)/final", machine: machine)
+        let killed = partitions(ownedAtKill["pa"])
+        print("crash \(point.rawValue) \(restart.rawValue) #\(iteration): pa owned partitions \(killed.sorted()) when killed with "
+              + "\(closedAtKill) of \(total) closed, \(partitions(owned["pa"]).sorted()) at the end")
+
+        // Every statement reaches `statement.closed` (read_committed).
+        let storedStatuses = Dictionary(grouping: missing, by: { stored.entities[$0]?.status.rawValue ?? "absent" }).mapValues(\.count)
+        check(missing.isEmpty, "\(missing.count) of \(total) statements never reached \(closedTopic) (read_committed; "
+              + "\(writtenUncommitted) of them are there read_uncommitted) after pa was killed with \(closedAtKill) closed and "
+              + "restarted on \(restart == .sameStateDir ? "the same" : "a fresh") state dir; the stores say \(storedStatuses); "
+              + "partitions \(Set(missing.map(Self.partition(of:))).sorted()), e.g. \(missing.sorted().prefix(5))")
+
+        // The embedded broker shows records of transactions that never committed (it writes no
+        // abort markers) and stores no transactional offset commits (only the mirror commit, which
+        // fails while the group rebalances): the killed pod's open transaction stays visible and
+        // its work is done again after the restart, and so is the last work on a partition that
+        // changed owners in the rebalance the restart causes. A closing may repeat there only;
+        // anywhere else a repeat is a real exactly-once failure.
+        let moved = killed.symmetricDifference(partitions(owned["pa"]))
+        let replayable = killed.union(moved)
+        let repeats = Dictionary(grouping: reader.records, by: { $0.value.flatMap { try? serde.deserialize($0).id } ?? "" })
+            .filter { $0.value.count > 1 }
+        let unexplained = repeats.filter { $0.value.contains { !replayable.contains($0.partition) } }
+        check(unexplained.isEmpty, "\(unexplained.count) statements closed more than once on partitions neither the killed pod "
+              + "owned (\(killed.sorted())) nor that changed owners (\(moved.sorted())); repeats there are the embedded "
+              + "broker's limit (it shows records of transactions that never committed), not elsewhere: "
+              + "\(unexplained.keys.sorted().prefix(5))")
+
+        // Every statement is stored closed, its history each status of its path once, in order.
+        var wrong: [String] = []
+        for index in 0..<total {
+            let expected = Self.statement(index)
+            let path = ["close-initiated", "waiting-for-approval", "approved",
+                        expected.paymentMethod == .manual ? "payment-initiated" : "direct-debit-initiated",
+                        "payment-received-initiated", "payment-received", "closed"]
+            let approver = expected.amount <= Self.autoApprovalLimit ? "auto-approval" : approver.actor
+            let statuses = stored.history[expected.id]?.map(\.status)
+            let entity = stored.entities[expected.id]
+            if entity?.status != .closed || statuses != path || stored.history[expected.id]?[2].actor != approver {
+                wrong.append("\(expected.id): \(entity?.status.rawValue ?? "absent"), history \(statuses?.joined(separator: ">") ?? "absent")")
+            }
+        }
+        check(wrong.isEmpty, "\(wrong.count) statements are not stored closed with each status once in their history: \(wrong.prefix(5))")
+
+        if !problems.isEmpty {
+            let kept = "/tmp/last-crash-\(point.rawValue)-\(restart.rawValue)"
+            try? FileManager.default.removeItem(atPath: kept)
+            try? FileManager.default.copyItem(atPath: root, toPath: kept)
+            print("crash \(point.rawValue) \(restart.rawValue) #\(iteration): logs and state dirs kept in \(kept)")
+        }
+        return problems
+    }
+
+    /// The partition (of every statement topic) of statement `id`'s organisation, as the pods' sinks pick it.
+    static func partition(of id: String) -> Int32 {
+        let organisation = statement(Int(id.dropFirst(3))!).organisationId
+        return KafkaPartitioner.partition(forKey: Array(organisation.utf8), partitionCount: 4)
+    }
+
+    /// Each statement's entity and history as committed by the pod that owned its task last:
+    /// the owners' task directories gathered into one state directory, read with the test driver.
+    func storedState(owned: [String: Set<String>], stateDirs: [String: String], into directory: String,
+                     machine: StateMachine<Statement>) throws -> (entities: [String: Statement], history: [String: [LifecycleEvent]]) {
+        let files = FileManager.default
+        try files.createDirectory(atPath: "\(directory)/\(Self.applicationID)", withIntermediateDirectories: true)
+        for (name, tasks) in owned {
+            for task in tasks {
+                let source = "\(stateDirs[name]!)/\(Self.applicationID)/\(task)"
+                if files.fileExists(atPath: source) { try files.copyItem(atPath: source, toPath: "\(directory)/\(Self.applicationID)/\(task)") }
+            }
+        }
+        let driver = try TopologyTestDriver(topology: StatementLifecycle.topology(.init(autoApprovalLimit: Self.autoApprovalLimit)),
+                                            applicationID: Self.applicationID,
+                                            partitions: Dictionary(uniqueKeysWithValues: machine.topics.map { ($0, 4) }),
+                                            stateDirectory: directory)
+        defer { driver.close() }
+        let entities = try driver.keyValueStore(machine.entityStore, key: String.self, value: Statement.self).all()
+        let history = try driver.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self).all()
+        return (Dictionary(entities.map { ($0.key, $0.value) }) { $1 }, Dictionary(history.map { ($0.key, $0.value) }) { $1 })
+    }
+}
+
+/// The soak's settings, from the environment.
+enum CrashSoak {
+    static let iterations = max(1, Int(ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_ITERATIONS"] ?? "") ?? 1)
+    static let statements = max(100, Int(ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_STATEMENTS"] ?? "") ?? 1_500)
+    /// Statements are produced in this many batches, one every ``produceInterval``.
+    static let produceBatches = 60
+    static let produceInterval = Duration.milliseconds(200)
+    /// Only these cases (`kill/restart`, comma-separated, e.g. `mid/same-state-dir`); `nil`: all.
+    static let cases = ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_CASES"].map { Set($0.split(separator: ",").map(String.init)) }
+}
+
+/// Kills a process the moment it is fired, once armed (from the approver's task, right after a flush).
+final class KillTrigger: Sendable {
+    private let state = Mutex<(pid: pid_t?, fired: Bool)>((nil, false))
+
+    func arm(_ pid: pid_t) { state.withLock { $0.pid = pid } }
+
+    func fire() {
+        state.withLock {
+            guard let pid = $0.pid, !$0.fired else { return }
+            kill(pid, SIGKILL)
+            $0.fired = true
+        }
+    }
+
+    var hasFired: Bool { state.withLock { $0.fired } }
+}

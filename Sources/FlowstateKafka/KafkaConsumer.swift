@@ -207,12 +207,7 @@ public final class KafkaConsumer: Sendable {
     /// - Throws: ``KafkaError``.
     public func committed(_ partitions: [KafkaTopicPartition],
                           timeout: Duration = .seconds(10)) throws(KafkaError) -> [KafkaTopicPartition: KafkaOffset] {
-        try ensureOpen()
-        let list = RDKafkaTopicPartitionList(partitions: partitions)
-        return try list.withListPointer { pointer throws(KafkaError) in
-            try KafkaError.check(rd_kafka_committed(client.handle, pointer, milliseconds(timeout)), "committed offsets")
-            return Self.offsets(of: pointer)
-        }
+        try committedOffsets(partitions, timeout: timeout).mapValues(\.offset)
     }
 
     /// The group's committed offsets with the metadata committed with them, per partition

@@ -25,6 +25,11 @@ struct RunCommandTests {
         let property = try await failure(["word-count", "--bootstrap-servers", "127.0.0.1:1", "--kafka-property", "linger.ms"])
         #expect(property.status != 0)
         #expect(property.message.contains("--kafka-property: 'linger.ms' is not key=value"), "\(property.message)")
+        let transactions = try await failure(["word-count"], environment: ["FLOWSTATE_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+                                                                      "FLOWSTATE_BROKER_TRANSACTIONS": "sometimes"])
+        #expect(transactions.status != 0)
+        #expect(transactions.message.contains("--broker-transactions: 'sometimes' is not one of detect, markers, unfiltered"),
+                "\(transactions.message)")
     }
 
     @Test func anUnwritableStateDirectoryFailsAtStartupNamingTheFlag() async throws {

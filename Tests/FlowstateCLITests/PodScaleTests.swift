@@ -121,7 +121,11 @@ struct PodScaleTests {
         try await produce(scenario.initialRecords)
         var pods = ["pod-a": try pod("pod-a")]
         #expect(await waitReady(["pod-a"]), "pod-a becomes ready: \(log("pod-a"))")
-        let probe = EndpointProbe(client: client)
+        // A pod that answers slowly is still up: on a two-core runner shared with other work a
+        // /metrics answer (a watermark query per partition) took over 5 s; 20 s still catches a hang.
+        var probeClient = client
+        probeClient.timeout = .seconds(20)
+        let probe = EndpointProbe(client: probeClient)
         probe.watch("pod-a", addresses["pod-a"]!)
         let probing = Task { await probe.run() }
 

@@ -13,7 +13,8 @@ import Testing
 ///
 /// `FLOWSTATE_CRASH_ITERATIONS` (default 1) repeats each case inside the test, so a hole that
 /// shows in one run of three cannot pass a soak by luck (`scripts/crash-soak.sh`);
-/// `FLOWSTATE_CRASH_STATEMENTS` (default 1,500; the issue had 3,000) sets how many statements.
+/// `FLOWSTATE_CRASH_STATEMENTS` (default 1,500; the issue had 3,000) sets how many statements;
+/// `FLOWSTATE_CRASH_CASES` (e.g. `mid/same-state-dir,approvals/fresh-state-dir`) runs only those.
 @Suite(.serialized, .timeLimit(.minutes(2 * CrashSoak.iterations + 1)))
 struct StatementCrashTests {
     static var iterations: Int { CrashSoak.iterations }
@@ -28,7 +29,7 @@ struct StatementCrashTests {
         case early
         /// After ~25% are seen closed (the issue's observation).
         case mid
-        /// Right after the approver flushed a batch of `approve` commands (once some are closed).
+        /// Right after the approver flushed a batch of `approve` commands, once the first statements close.
         case approvals
 
         var testDescription: String { rawValue }
@@ -37,7 +38,7 @@ struct StatementCrashTests {
             switch self {
             case .early: total / 20
             case .mid: total / 4
-            case .approvals: total / 50
+            case .approvals: 1
             }
         }
     }
@@ -288,8 +289,10 @@ struct StatementCrashTests {
 enum CrashSoak {
     static let iterations = max(1, Int(ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_ITERATIONS"] ?? "") ?? 1)
     static let statements = max(100, Int(ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_STATEMENTS"] ?? "") ?? 1_500)
-    /// Statements are produced in this many batches, one every ``produceInterval``.
-    static let produceBatches = 60
+    /// Statements are produced in this many batches, one every ``produceInterval`` (~6 s in all:
+    /// fast enough that the pods are busy when one is killed, which the hole needs; with 60
+    /// batches it showed about half as often). `FLOWSTATE_CRASH_BATCHES` overrides it.
+    static let produceBatches = Int(ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_BATCHES"] ?? "") ?? 30
     static let produceInterval = Duration.milliseconds(200)
     /// Only these cases (`kill/restart`, comma-separated, e.g. `mid/same-state-dir`); `nil`: all.
     static let cases = ProcessInfo.processInfo.environment["FLOWSTATE_CRASH_CASES"].map { Set($0.split(separator: ",").map(String.init)) }

@@ -29,7 +29,8 @@ struct StatementCrashTests {
         case early
         /// After ~25% are seen closed (the observation).
         case mid
-        /// Right after the approver flushed a batch of `approve` commands, once the first statements close.
+        /// Right after the approver flushed a batch of `approve` commands, once the first statements
+        /// close (or after its third batch, if approvals end before any closing is seen).
         case approvals
 
         var testDescription: String { rawValue }
@@ -156,7 +157,10 @@ struct StatementCrashTests {
         _ = try await reader.waitUntil(timeout: .seconds(60)) { !reader.records.isEmpty }
         let ownedAtKill = await ownership()
         let threshold = point.closedBeforeKill(of: total)
-        let reached = try await reader.waitUntil(timeout: .seconds(90)) { closedIDs().count >= threshold }
+        // `approvals` arms at the first closing, or after three batches of approvals if they end sooner.
+        let reached = try await reader.waitUntil(timeout: .seconds(90)) {
+            closedIDs().count >= threshold || (point == .approvals && trigger.flushes >= 3)
+        }
         check(reached, "\(threshold) statements close before the kill: \(closedIDs().count)")
         if point == .approvals {
             trigger.arm(pods["pa"]!.process.processIdentifier)
@@ -300,12 +304,13 @@ enum CrashSoak {
 
 /// Kills a process the moment it is fired, once armed (from the approver's task, right after a flush).
 final class KillTrigger: Sendable {
-    private let state = Mutex<(pid: pid_t?, fired: Bool)>((nil, false))
+    private let state = Mutex<(pid: pid_t?, fired: Bool, flushes: Int)>((nil, false, 0))
 
     func arm(_ pid: pid_t) { state.withLock { $0.pid = pid } }
 
     func fire() {
         state.withLock {
+            $0.flushes += 1
             guard let pid = $0.pid, !$0.fired else { return }
             kill(pid, SIGKILL)
             $0.fired = true
@@ -313,4 +318,6 @@ final class KillTrigger: Sendable {
     }
 
     var hasFired: Bool { state.withLock { $0.fired } }
+    /// Batches flushed so far.
+    var flushes: Int { state.withLock { $0.flushes } }
 }

@@ -30,6 +30,12 @@ public struct ApplicationStatus: Sendable {
     public var restoredRecords: Int
     /// How long the most recent commit took (Kafka commit plus local state), if any.
     public var lastCommitLatency: Duration?
+    /// Suspended calls (workers' and endpoints' calls to other services) running or waiting
+    /// for a slot, over all stream threads.
+    public var callsInFlight: Int = 0
+    /// Source partitions whose fetching is paused: the threads' call bound is reached, or a
+    /// commit waits for calls in flight.
+    public var pausedPartitions: Int = 0
 }
 
 /// How far the restoration of one task's stores from their changelogs has come.

@@ -147,7 +147,9 @@ public final class FlowstateApplication: Service, Sendable {
             restoration: snapshot.restoration, storeEntries: entries,
             processedRecords: snapshot.processedRecords, commits: snapshot.commits, transactionAborts: snapshot.aborts,
             deadLetteredRecords: snapshot.deadLetteredRecords, restoredRecords: snapshot.restoredRecords,
-            lastCommitLatency: snapshot.lastCommitLatency)
+            lastCommitLatency: snapshot.lastCommitLatency,
+            callsInFlight: snapshot.callsInFlight.values.reduce(0, +),
+            pausedPartitions: snapshot.pausedPartitions.values.reduce(0, +))
     }
 
     /// The names of the topology's stores, which interactive queries can read.

@@ -70,8 +70,21 @@ public struct FlowstateConfig: Sendable {
     public var sessionTimeout: Duration = .seconds(10)
     /// How the brokers keep transactions. Default: ``BrokerTransactions/detect``.
     public var brokerTransactions: BrokerTransactions = .detect
+    /// Most suspended calls (workers' and endpoints' calls to other services) one stream thread
+    /// runs at once; at the bound it stops fetching until calls finish. Default: 4,096.
+    public var maxInFlightCalls: Int = 4_096
     /// Raw librdkafka properties for every client. Default: empty.
     public var kafkaProperties: [String: String] = [:]
+
+    /// The producers' transaction timeout: `transaction.timeout.ms` among ``kafkaProperties``,
+    /// else librdkafka's default (60 s).
+    public var transactionTimeout: Duration {
+        .milliseconds(kafkaProperties["transaction.timeout.ms"].flatMap { Int64($0) } ?? 60_000)
+    }
+
+    /// Longest a suspended call may run: a commit waits for calls in flight, so a call may take
+    /// at most what the transaction timeout leaves after a commit interval, with a margin.
+    var maxCallTimeout: Duration { max(.milliseconds(1), (transactionTimeout - commitInterval) * 0.8) }
 
     /// Creates a configuration.
     public init(applicationID: String, bootstrapServers: [String]) {
@@ -111,6 +124,18 @@ public struct FlowstateConfig: Sendable {
         }
         guard maxPollRecords > 0 else {
             throw FlowstateError(.configuration, "max poll records must be positive", setting: "max-poll-records")
+        }
+        guard maxInFlightCalls > 0 else {
+            throw FlowstateError(.configuration, "max in-flight calls must be positive (got \(maxInFlightCalls))",
+                                 setting: "max-in-flight-calls")
+        }
+        if let raw = kafkaProperties["transaction.timeout.ms"], (Int64(raw) ?? 0) <= 0 {
+            throw FlowstateError(.configuration, "transaction.timeout.ms must be a positive number of milliseconds (got \(raw))",
+                                 setting: "kafka-property")
+        }
+        guard transactionTimeout > commitInterval else {
+            throw FlowstateError(.configuration, "commit interval \(commitInterval) must be shorter than transaction.timeout.ms "
+                                 + "(\(transactionTimeout))", setting: "commit-interval")
         }
         try Self.checkWritable(stateDirectory)
     }

@@ -53,6 +53,8 @@ public final class PodMetrics: Sendable {
             gauge("flowstate_ready").set(to: status.isReady ? 1 : 0)
             gauge("flowstate_records_processed_per_second").set(to: state.rate)
             gauge("flowstate_tasks_assigned").set(to: Double(status.assignedTasks.count))
+            gauge("flowstate_calls_in_flight").set(to: Double(status.callsInFlight))
+            gauge("flowstate_paused_partitions").set(to: Double(status.pausedPartitions))
             if let latency = status.lastCommitLatency {
                 let seconds = Double(latency.components.seconds) + Double(latency.components.attoseconds) / 1e18
                 gauge("flowstate_commit_latency_last_seconds").set(to: seconds)
@@ -87,6 +89,8 @@ public final class PodMetrics: Sendable {
         "flowstate_ready": "1 when every assigned task is restored and running",
         "flowstate_records_processed_per_second": "Input records processed per second since the previous sample",
         "flowstate_tasks_assigned": "Tasks assigned to this pod",
+        "flowstate_calls_in_flight": "Calls of workers and endpoints to other services running or waiting for a slot",
+        "flowstate_paused_partitions": "Source partitions paused: the call bound is reached or a commit waits for calls",
         "flowstate_commit_latency_last_seconds": "Duration of the most recent commit",
         "flowstate_restoration_restored_records": "Changelog records read so far while restoring a task",
         "flowstate_restoration_total_records": "Changelog records to read to restore a task",

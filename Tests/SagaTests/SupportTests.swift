@@ -2,11 +2,6 @@ import Flowstate
 @testable import Saga
 import Testing
 
-actor Ledger {
-    var entries: [String] = []
-    func append(_ entry: String) { entries.append(entry) }
-}
-
 @Suite struct SupportTests {
     @Test func jsonValuesRoundTripKeepingIntegersExact() throws {
         let value: JSONValue = ["amount": 9_007_199_254_740_993, "rate": 0.25, "name": "ä \"q\"", "ok": true, "none": nil,
@@ -21,20 +16,5 @@ actor Ledger {
     @Test func jsonValuesPrintAsCompactJSONWithSortedKeysAndEscapes() {
         let value: JSONValue = ["b": [1, 2.5, nil], "a": "say \"hi\"\n", "c": false]
         #expect(value.description == #"{"a":"say \"hi\"\n","b":[1,2.5,null],"c":false}"#)
-    }
-
-    @Test func anAsyncBodyThatSuspendsCompletesOnTheCallerThread() throws {
-        let ledger = Ledger()
-        let result = try awaitOnCallerThread {
-            try await Task.sleep(for: .milliseconds(20))
-            await ledger.append("slept")
-            return 42
-        }
-        #expect(result == 42)
-    }
-
-    @Test func anAsyncBodysErrorIsRethrown() {
-        struct Boom: Error, Equatable {}
-        #expect(throws: Boom()) { try awaitOnCallerThread { () async throws -> Int in throw Boom() } }
     }
 }

@@ -82,6 +82,43 @@ public final class ProcessorContext<OutKey, OutValue> {
         return try task.keyValueStore(name, key: K.self, value: V.self)
     }
 
+    /// Processes the current record only after every earlier record of `key` in this task has
+    /// finished, its suspended call included; records of other keys go on meanwhile.
+    ///
+    /// Call it first, before reading state for the key. While an earlier record of `key` waits
+    /// on a call, this throws an error the engine handles: the record's effects so far are
+    /// undone, and it runs again from its source, in offset order, once the key is free. Let
+    /// the error pass (do not catch it). Inside a punctuation it does nothing.
+    ///
+    /// - Throws: ``TopologyError`` when the record was already ordered by another key.
+    public func order(by key: String) throws {
+        try task.order(by: key)
+    }
+
+    /// Suspends the current record on a call to another service: `call` runs off the stream
+    /// thread, and `resume` runs on it with the result once the call has finished.
+    ///
+    /// The stream thread goes on meanwhile with other keys' records, punctuations and queries;
+    /// records of the same key (``order(by:)``, required first) wait. What the record did
+    /// before suspending is kept. `resume` runs as part of the same record: its store writes and
+    /// forwards join the transaction open then, and it may suspend again (a retry). A commit
+    /// waits until no call is in flight, so a transaction holds only finished records and a
+    /// crash or abort runs the unfinished ones again: `call` is at least once, make it
+    /// idempotent. A call that outlives `timeout` is cancelled and `resume` gets ``CallTimeout``.
+    ///
+    /// - Parameters:
+    ///   - name: The worker or endpoint, for metrics (`flowstate_calls_total{step=…}`) and messages.
+    ///   - timeout: Longest the call may run (capped below the transaction timeout).
+    /// - Throws: ``TopologyError`` outside a record, before ``order(by:)``, or when the record
+    ///   already suspended in this step.
+    public func suspend<T: Sendable>(_ name: String, timeout: Duration = .seconds(30),
+                                     _ call: @escaping @Sendable () async throws -> T,
+                                     then resume: @escaping (Result<T, any Error>) throws -> Void) throws {
+        try task.suspend(name: name, timeout: timeout, call: { try await call() }, resume: { result in
+            try resume(result.map { $0 as! T })
+        })
+    }
+
     /// Calls `punctuator` every `interval` of stream time or wall-clock time, with the time.
     ///
     /// Stream-time punctuations fire as records advance stream time; wall-clock ones fire from

@@ -13,6 +13,8 @@ struct EngineMetrics: Sendable {
     private let transactionAborts: Counter
     private let restoredRecords: Counter
     private let commitLatency: Metrics.Timer
+    private let applicationID: String
+    private let factory: any MetricsFactory
 
     init(applicationID: String, factory: any MetricsFactory) {
         let dimensions = [("application", applicationID)]
@@ -22,6 +24,42 @@ struct EngineMetrics: Sendable {
         transactionAborts = Counter(label: "flowstate_transaction_aborts_total", dimensions: dimensions, factory: factory)
         restoredRecords = Counter(label: "flowstate_restored_records_total", dimensions: dimensions, factory: factory)
         commitLatency = Metrics.Timer(label: "flowstate_commit_latency_seconds", dimensions: dimensions, factory: factory)
+        self.applicationID = applicationID
+        self.factory = factory
+    }
+
+    /// The instruments of one worker's or endpoint's calls (made once per name by the caller).
+    func callInstruments(step: String) -> CallInstruments {
+        CallInstruments(applicationID: applicationID, step: step, factory: factory)
+    }
+
+    /// A worker's or endpoint's call durations and outcomes (`success`, `failure`, `timeout`).
+    struct CallInstruments {
+        let duration: Metrics.Timer
+        let success: Counter
+        let failure: Counter
+        let timeout: Counter
+
+        init(applicationID: String, step: String, factory: any MetricsFactory) {
+            let dimensions = [("application", applicationID), ("step", step)]
+            duration = Metrics.Timer(label: "flowstate_call_duration_seconds", dimensions: dimensions, factory: factory)
+            func outcome(_ name: String) -> Counter {
+                Counter(label: "flowstate_calls_total", dimensions: dimensions + [("outcome", name)], factory: factory)
+            }
+            success = outcome("success")
+            failure = outcome("failure")
+            timeout = outcome("timeout")
+        }
+
+        func record(_ completion: CallCompletion) {
+            let (seconds, attoseconds) = completion.duration.components
+            duration.recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            switch completion.result {
+            case .success: success.increment()
+            case .failure(let error) where error is CallTimeout: timeout.increment()
+            case .failure: failure.increment()
+            }
+        }
     }
 
     /// Counts the records one poll loop processed.

@@ -23,6 +23,8 @@ package final class InProcessStreamLoop {
     @exclusivity(unchecked) private var current: [QueuedRecord?] = []
     @exclusivity(unchecked) private var next: [QueuedRecord?] = []
     private var head = 0
+    /// Calls records suspended on (the run waits for them at its end).
+    private let calls = CallScheduler(executor: CallerThreadCallExecutor(), limit: 4_096, maxTimeout: .seconds(600), metrics: nil)
     private var sinceCommit = 0
     private let wallClock: @Sendable () -> Int64
     /// Records processed so far (inputs and fed-back outputs).
@@ -102,7 +104,11 @@ package final class InProcessStreamLoop {
     package func run() throws {
         while true {
             if head == current.count {
-                guard !next.isEmpty else { break }
+                if next.isEmpty {
+                    guard !calls.isIdle else { break }
+                    try applyCompletions(waiting: true)
+                    continue
+                }
                 current.removeAll(keepingCapacity: true)
                 swap(&current, &next)
                 head = 0
@@ -111,9 +117,20 @@ package final class InProcessStreamLoop {
             head += 1
             try process(queued.record, task: queued.route.readers[Int(queued.record.partition)])
             sinceCommit += 1
-            if sinceCommit >= commitEvery { try commit() }
+            if sinceCommit >= commitEvery, calls.isIdle { try commit() }
         }
         try commit()
+    }
+
+    /// Applies finished calls (waiting for one when `waiting`), queueing what they emit.
+    private func applyCompletions(waiting: Bool) throws {
+        if waiting { calls.executor.waitForCompletions(timeout: .milliseconds(100)) }
+        for completion in calls.takeCompletions() {
+            guard let task = tasks[completion.id.task] else { continue }
+            dirty[task.id] = task
+            for (record, outcome) in try task.resume(completion, policy: policy) { emit(outcome, of: record, task: task) }
+            calls.launch(task.takeCalls())
+        }
     }
 
     /// Closes every task cleanly.
@@ -125,9 +142,17 @@ package final class InProcessStreamLoop {
     private func process(_ record: KafkaConsumerRecord, task: StreamTask) throws {
         processedRecords += 1
         dirty[task.id] = task
-        switch try task.process(record, policy: policy) {
+        emit(try task.process(record, policy: policy), of: record, task: task)
+        calls.launch(task.takeCalls())
+        if !calls.isIdle { try applyCompletions(waiting: false) }
+    }
+
+    private func emit(_ outcome: StreamTask.Outcome, of record: KafkaConsumerRecord, task: StreamTask) {
+        switch outcome {
         case .processed(let emitted):
             for index in emitted.indices { append(emitted[index], emitted: true) }  // borrowed, not copied
+        case .deferred:
+            break
         case .rejected(let stage, let reason, _):
             append(DeadLetter.record(for: record, topic: "\(applicationID)-dlq", stage: stage, reason: reason, task: task.id),
                    emitted: true)

@@ -7,6 +7,10 @@ package protocol StreamConsumer: AnyObject {
     func assign(_ partitions: [KafkaTopicPartition: KafkaOffset]) throws
     func poll(maxRecords: Int, timeout: Duration) throws -> [KafkaConsumerRecord]
     func seek(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws
+    /// Stops fetching from `partitions` (polls go on serving the group) until ``resume(_:)``.
+    func pause(_ partitions: [KafkaTopicPartition]) throws
+    /// Fetches again from paused `partitions`, from the position after the last record returned.
+    func resume(_ partitions: [KafkaTopicPartition]) throws
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset]
     /// The group's committed offsets, with their metadata.
     func committed(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaCommittedOffset]

@@ -79,6 +79,8 @@ final class LibrdkafkaConsumer: StreamConsumer {
         return first + (try consumer.poll(maxRecords: maxRecords - 1, timeout: .zero))
     }
     func seek(_ offsets: [KafkaTopicPartition: KafkaOffset]) throws { try consumer.seek(offsets) }
+    func pause(_ partitions: [KafkaTopicPartition]) throws { try consumer.pause(partitions) }
+    func resume(_ partitions: [KafkaTopicPartition]) throws { try consumer.resume(partitions) }
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
         try consumer.position(partitions)
     }

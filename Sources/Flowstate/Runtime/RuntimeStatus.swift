@@ -41,6 +41,10 @@ final class RuntimeStatus: Sendable {
         /// Per thread, approximate entries per store name.
         var storeEntries: [Int: [String: Int]] = [:]
         var lastCommitLatency: Duration?
+        /// Per thread, suspended calls running and waiting for a slot.
+        var callsInFlight: [Int: Int] = [:]
+        /// Per thread, source partitions paused for back-pressure or a commit waiting on calls.
+        var pausedPartitions: [Int: Int] = [:]
     }
 
     private let snapshot = Mutex(Snapshot())

@@ -25,6 +25,15 @@ final class StreamTask {
     /// Whether the open transaction holds the rewrites of ``unconfirmedKeys``.
     private var rewritesSent = false
     private(set) var isInitialized = false
+    /// Bumped when uncommitted work is dropped: results of calls started before are void.
+    private(set) var epoch = 0
+    private var nextCallSerial = 0
+    /// Records waiting on a call, by the call's serial number.
+    private var suspended: [Int: SuspendedRecord] = [:]
+    /// Calls suspended since the host last took them.
+    private var startedCalls: [CallRequest] = []
+    /// The key of the latest suspension, to see whether a queued record suspended.
+    private var lastSuspendedKey: String?
 
     init(id: TaskID, topology: Topology, subtopology: Subtopology, applicationID: String, stateDirectory: String?,
          wallClock: @escaping @Sendable () -> Int64, partitionCount: @escaping (String) throws -> Int32) throws {
@@ -64,42 +73,131 @@ final class StreamTask {
         case processed([KafkaProducerRecord])
         /// The record's effects were undone; it goes to the dead-letter topic with `reason`.
         case rejected(stage: String, reason: String, error: any Error)
+        /// An earlier record of its key waits on a call: it runs after that one.
+        case deferred
     }
 
     /// Processes one record: decode, run the sub-topology, collect what it emitted.
     ///
     /// - Returns: The records to produce, or why the record was rejected (deserialization
-    ///   failures always; processing failures under ``ProcessingErrorPolicy/deadLetter``).
+    ///   failures always; processing failures under ``ProcessingErrorPolicy/deadLetter``), or
+    ///   that it waits behind its key (``ProcessorContext/order(by:)``).
     /// - Throws: ``FlowstateError`` `.processing` under ``ProcessingErrorPolicy/fail``.
     func process(_ record: KafkaConsumerRecord, policy: ProcessingErrorPolicy) throws -> Outcome {
-        let partition = record.topicPartition
         defer {
-            consumedOffsets[partition] = record.offset + 1
+            consumedOffsets[record.topicPartition] = record.offset + 1
             hasUncommittedWork = true
         }
+        if record.timestamp > context.streamTime { context.streamTime = record.timestamp }
+        return try run(record, policy: policy)
+    }
+
+    /// Runs a record (new, or queued behind its key) through the sub-topology.
+    private func run(_ record: KafkaConsumerRecord, policy: ProcessingErrorPolicy) throws -> Outcome {
         guard let source = graph.sources[record.topic] else {
             return .rejected(stage: "routing", reason: "no source reads topic \(record.topic)",
                              error: TopologyError(.unknownNode, "no source reads \(record.topic)"))
         }
         context.beginRecord(RecordMetadata(topic: record.topic, partition: record.partition, offset: record.offset))
-        if record.timestamp > context.streamTime { context.streamTime = record.timestamp }
         do {
             try source.process(record)
             var emitted = context.completeRecord()
+            if let suspension = context.takeSuspension() { register(suspension, for: record) }
             emitted += try punctuate(.streamTime, at: context.streamTime)
             return .processed(emitted)
-        } catch let error as FlowstateError where error.code == .deserialization {
+        } catch let deferral as RecordDeferral {
             context.rollbackRecord()
-            return .rejected(stage: "deserialization", reason: error.message, error: error)
+            context.gate.enqueue(record, behind: deferral.key)
+            return .deferred
         } catch {
-            context.rollbackRecord()
-            let reason = "\(error)"
-            if policy == .fail {
-                throw FlowstateError(.processing, "processing \(record.topic)-\(record.partition)@\(record.offset) "
-                                     + "failed in task \(id): \(reason)", underlying: SendableError(error))
-            }
-            return .rejected(stage: "processing", reason: reason, error: error)
+            return try rejection(of: record, error, policy: policy)
         }
+    }
+
+    /// Undoes the current record's effects and says why it is rejected (or throws under `.fail`).
+    private func rejection(of record: KafkaConsumerRecord, _ error: any Error, policy: ProcessingErrorPolicy) throws -> Outcome {
+        context.rollbackRecord()
+        if let error = error as? FlowstateError, error.code == .deserialization {
+            return .rejected(stage: "deserialization", reason: error.message, error: error)
+        }
+        let reason = "\(error)"
+        if policy == .fail {
+            throw FlowstateError(.processing, "processing \(record.topic)-\(record.partition)@\(record.offset) "
+                                 + "failed in task \(id): \(reason)", underlying: SendableError(error))
+        }
+        return .rejected(stage: "processing", reason: reason, error: error)
+    }
+
+    // MARK: - Suspended calls
+
+    /// A record waiting on a call.
+    private struct SuspendedRecord {
+        let record: KafkaConsumerRecord
+        let key: String
+        let resume: (Result<any Sendable, any Error>) throws -> Void
+    }
+
+    private func register(_ suspension: Suspension, for record: KafkaConsumerRecord) {
+        lastSuspendedKey = suspension.key
+        nextCallSerial += 1
+        suspended[nextCallSerial] = SuspendedRecord(record: record, key: suspension.key, resume: suspension.resume)
+        context.gate.hold(suspension.key)
+        startedCalls.append(CallRequest(id: CallID(task: id, epoch: epoch, serial: nextCallSerial), name: suspension.name,
+                                        timeout: suspension.timeout, call: suspension.call))
+    }
+
+    /// Calls suspended since the last call, for the host to start.
+    func takeCalls() -> [CallRequest] {
+        defer { startedCalls.removeAll(keepingCapacity: true) }
+        return startedCalls
+    }
+
+    /// Whether records wait on calls or behind keys: a commit must wait for them.
+    var hasPendingCalls: Bool { !suspended.isEmpty }
+
+    /// Records waiting on calls or queued behind their keys.
+    var pendingRecords: Int { suspended.count + context.gate.queuedRecords }
+
+    /// Applies a finished call: its record's continuation, then the records queued behind its
+    /// key until one suspends again. Returns what became of each (with the record, for dead letters).
+    ///
+    /// - Throws: ``FlowstateError`` `.processing` under ``ProcessingErrorPolicy/fail``.
+    func resume(_ completion: CallCompletion, policy: ProcessingErrorPolicy) throws -> [(KafkaConsumerRecord, Outcome)] {
+        guard completion.id.epoch == epoch, let waiting = suspended.removeValue(forKey: completion.id.serial) else { return [] }
+        hasUncommittedWork = true
+        let record = waiting.record
+        context.admittedKey = waiting.key
+        defer { context.admittedKey = nil }
+        var outcomes: [(KafkaConsumerRecord, Outcome)] = []
+        context.beginRecord(RecordMetadata(topic: record.topic, partition: record.partition, offset: record.offset))
+        var holdsKey = false
+        do {
+            try context.order(by: waiting.key)
+            try waiting.resume(completion.result)
+            let emitted = context.completeRecord()
+            if let suspension = context.takeSuspension() {
+                register(suspension, for: record)
+                holdsKey = true
+            }
+            outcomes.append((record, .processed(emitted)))
+        } catch {
+            outcomes.append((record, try rejection(of: record, error, policy: policy)))
+        }
+        while !holdsKey, let next = context.gate.next(waiting.key) {
+            lastSuspendedKey = nil
+            let outcome = try run(next, policy: policy)
+            outcomes.append((next, outcome))
+            holdsKey = lastSuspendedKey == waiting.key
+        }
+        return outcomes
+    }
+
+    /// Drops every suspended and queued record (their calls' results become void).
+    private func dropCalls() {
+        epoch += 1
+        suspended = [:]
+        startedCalls = []
+        context.gate.clear()
     }
 
     /// Runs due punctuations of `type`; returns what they emitted.
@@ -180,6 +278,7 @@ final class StreamTask {
             }
         }
         rewritesSent = false
+        dropCalls()
         state.dropOverlays()
         consumedOffsets = [:]
         hasUncommittedWork = false
@@ -190,6 +289,7 @@ final class StreamTask {
 
     /// Closes processors and stores. `clean` is false after a failure or fencing: overlays are dropped.
     func close(clean: Bool) {
+        dropCalls()
         if !clean { state.dropOverlays() }
         graph.close()
         state.close()

@@ -37,13 +37,21 @@ final class StreamThread: @unchecked Sendable {
     /// Interactive queries for this thread's tasks.
     let queries = StoreQueryMailbox()
     private var lastStoreSample: ContinuousClock.Instant?
+    /// Calls that records suspended on.
+    private let calls: CallScheduler
+    /// Whether a commit is due and waits for the calls in flight (fetching is paused meanwhile).
+    private var draining = false
+    /// Partitions paused for back-pressure or a commit waiting on calls.
+    private var pausedPartitions: Set<KafkaTopicPartition> = []
 
     init(index: Int, topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
          partitionCounts: [String: Int], status: RuntimeStatus, logger: Logger,
          wallClock: @escaping @Sendable () -> Int64,
          monotonicClock: @escaping @Sendable () -> Duration = StreamThread.uptime,
-         faults: (any FaultInjector)? = nil) {
+         faults: (any FaultInjector)? = nil, callExecutor: any CallExecutor = ConcurrentCallExecutor()) {
         self.index = index
+        calls = CallScheduler(executor: callExecutor, limit: config.maxInFlightCalls, maxTimeout: config.maxCallTimeout,
+                              metrics: status.metrics)
         self.monotonicClock = monotonicClock
         self.faults = faults
         self.topology = topology
@@ -137,6 +145,7 @@ final class StreamThread: @unchecked Sendable {
     func finish() throws {
         setState(.stopping)
         do {
+            try drainCalls()
             try commit(handingOver: true)
         } catch let error as KafkaError where error.code == .fenced || error.code == .transactionAbortable {
             // Fenced or failed transaction: nothing of it counts; stop without committing.
@@ -208,7 +217,8 @@ final class StreamThread: @unchecked Sendable {
 
     private func runOnce() throws {
         guard let consumer, let producer else { return }
-        let records = try consumer.poll(maxRecords: config.maxPollRecords, timeout: .milliseconds(50))
+        let waitingOnCalls = hasPendingCalls
+        let records = try consumer.poll(maxRecords: config.maxPollRecords, timeout: waitingOnCalls ? .zero : .milliseconds(50))
         if let error = callbackError {
             callbackError = nil
             throw error
@@ -229,27 +239,106 @@ final class StreamThread: @unchecked Sendable {
             try beginTransactionIfNeeded()
             let outcome = try task.process(record, policy: policy)
             processed += 1
-            switch outcome {
-            case .processed(let emitted):
-                for index in emitted.indices { try send(emitted[index], producer) }  // borrowed, not copied
-            case .rejected(let stage, let reason, let error):
-                if stage == "deserialization", config.deserializationErrorHandling == .fail {
-                    throw FlowstateError(.deserialization, "\(record.topic)-\(record.partition)@\(record.offset): \(reason)",
-                                         underlying: SendableError(error))
-                }
-                logger.warning("Record sent to the dead-letter topic", metadata: [
-                    "flowstate.topic": "\(record.topic)", "flowstate.partition": "\(record.partition)",
-                    "flowstate.offset": "\(record.offset)", "flowstate.reason": "\(reason)"])
-                try send(DeadLetter.record(for: record, topic: config.deadLetterTopic, stage: stage,
-                                           reason: reason, task: task.id), producer)
-                status.update { $0.deadLetteredRecords += 1 }
-                status.metrics.recordDeadLetter()
-            }
+            try handle(outcome, of: record, in: task, producer)
+            calls.launch(task.takeCalls())
+        }
+        if waitingOnCalls {
+            if records.isEmpty { calls.executor.waitForCompletions(timeout: .milliseconds(5)) }
+            try applyCompletions(producer)
         }
         try punctuateWallClock()
-        if monotonicClock() - lastCommit >= config.commitInterval { try commit() }
+        if monotonicClock() - lastCommit >= config.commitInterval {
+            // A transaction holds only finished records: the commit waits (fetching paused)
+            // until no record waits on a call, so a crash or abort runs every unfinished one again.
+            draining = hasPendingCalls
+            if !draining { try commit() }
+        }
+        try applyBackPressure(consumer)
+        if waitingOnCalls || hasPendingCalls {
+            let inFlight = calls.inFlight + calls.waitingCount
+            status.update { $0.callsInFlight[index] = inFlight }
+        }
         answerQueries()
         sampleStoreSizes()
+    }
+
+    /// Sends what a record emitted, or its dead letter.
+    private func handle(_ outcome: StreamTask.Outcome, of record: KafkaConsumerRecord, in task: StreamTask,
+                        _ producer: any StreamProducer) throws {
+        switch outcome {
+        case .processed(let emitted):
+            for index in emitted.indices { try send(emitted[index], producer) }  // borrowed, not copied
+        case .deferred:
+            break
+        case .rejected(let stage, let reason, let error):
+            if stage == "deserialization", config.deserializationErrorHandling == .fail {
+                throw FlowstateError(.deserialization, "\(record.topic)-\(record.partition)@\(record.offset): \(reason)",
+                                     underlying: SendableError(error))
+            }
+            logger.warning("Record sent to the dead-letter topic", metadata: [
+                "flowstate.topic": "\(record.topic)", "flowstate.partition": "\(record.partition)",
+                "flowstate.offset": "\(record.offset)", "flowstate.reason": "\(reason)"])
+            try send(DeadLetter.record(for: record, topic: config.deadLetterTopic, stage: stage,
+                                       reason: reason, task: task.id), producer)
+            status.update { $0.deadLetteredRecords += 1 }
+            status.metrics.recordDeadLetter()
+        }
+    }
+
+    // MARK: - Suspended calls
+
+    /// Whether any record waits on a call or behind its key.
+    private var hasPendingCalls: Bool {
+        !calls.isIdle || tasks.values.contains { $0.pendingRecords > 0 }
+    }
+
+    /// Applies the calls finished so far: each record's continuation and the records queued
+    /// behind its key, and starts the calls they suspend on.
+    private func applyCompletions(_ producer: any StreamProducer) throws {
+        let policy = topology.processingErrorPolicy
+        for completion in calls.takeCompletions() {
+            guard let task = tasks[completion.id.task] else { continue }
+            try beginTransactionIfNeeded()
+            for (record, outcome) in try task.resume(completion, policy: policy) {
+                try handle(outcome, of: record, in: task, producer)
+            }
+            calls.launch(task.takeCalls())
+        }
+    }
+
+    /// Waits for every call in flight and applies it (a graceful stop, a revocation).
+    private func drainCalls() throws {
+        guard let producer else { return }
+        while hasPendingCalls {
+            calls.executor.waitForCompletions(timeout: .milliseconds(100))
+            try applyCompletions(producer)
+        }
+    }
+
+    /// Pauses every assigned partition while a commit waits on calls or the records waiting on
+    /// calls reach ``FlowstateConfig/maxInFlightCalls``; resumes them after. Polling goes on.
+    private func applyBackPressure(_ consumer: any StreamConsumer) throws {
+        let load = calls.inFlight + calls.waitingCount + tasks.values.reduce(0) { $0 + $1.pendingRecords }
+        let pause = draining || load >= config.maxInFlightCalls
+        if pause {
+            let assigned = Set(tasks.values.flatMap(\.sourcePartitions))
+            let newlyPaused = assigned.subtracting(pausedPartitions)
+            guard !newlyPaused.isEmpty else { return }
+            try consumer.pause(Array(newlyPaused))
+            pausedPartitions.formUnion(newlyPaused)
+            status.update { $0.pausedPartitions[index] = pausedPartitions.count }
+        } else if !pausedPartitions.isEmpty {
+            let assigned = Set(tasks.values.flatMap(\.sourcePartitions))
+            let resumable = pausedPartitions.intersection(assigned)
+            if !resumable.isEmpty { try consumer.resume(Array(resumable)) }
+            pausedPartitions = []
+            status.update { $0.pausedPartitions[index] = 0 }
+        }
+    }
+
+    /// Forgets the calls of tasks whose uncommitted work was dropped.
+    private func forgetCalls(of ids: some Sequence<TaskID>) {
+        for id in ids { calls.forget(task: id) }
     }
 
     private func send(_ record: KafkaProducerRecord, _ producer: any StreamProducer) throws {
@@ -389,6 +478,8 @@ final class StreamThread: @unchecked Sendable {
         transactionOpen = false
         var positions: [KafkaTopicPartition: KafkaOffset] = [:]
         for task in tasks.values { positions.merge(task.rewind(keepingWrittenKeys: unfiltered)) { $1 } }
+        forgetCalls(of: tasks.keys)
+        draining = false
         if !positions.isEmpty { try consumer?.seek(positions) }
         try sendRewrites()
         status.update { $0.aborts += 1 }
@@ -425,7 +516,10 @@ final class StreamThread: @unchecked Sendable {
     private func closeAllTasks(clean: Bool) {
         for task in tasks.values { task.close(clean: clean) }
         let closed = Array(tasks.keys)
+        forgetCalls(of: closed)
         tasks = [:]
+        draining = false
+        pausedPartitions = []
         status.update {
             $0.assignedTasks[index] = []
             $0.positions[index] = [:]
@@ -549,20 +643,25 @@ final class StreamThread: @unchecked Sendable {
                     let rewound = task.rewind(keepingWrittenKeys: unfiltered)
                     if !task.sourcePartitions.contains(where: lostPartitions.contains) { positions.merge(rewound) { $1 } }
                 }
+                forgetCalls(of: tasks.keys)
+                draining = false
                 if !positions.isEmpty { try consumer?.seek(positions) }
             } else {
+                try drainCalls()
                 try commit(handingOver: true)
             }
         } catch {
             callbackError = error
         }
         let revoked = Set(partitions)
+        pausedPartitions.subtract(revoked)
         var closed: [TaskID] = []
         for (id, task) in tasks where task.sourcePartitions.contains(where: revoked.contains) {
             task.close(clean: !lost && callbackError == nil)
             tasks[id] = nil
             closed.append(id)
         }
+        forgetCalls(of: closed)
         if lost, callbackError == nil {
             do { try sendRewrites() } catch { callbackError = error }
         }

@@ -26,6 +26,14 @@ final class TaskContext {
     @exclusivity(unchecked) private var changelogIndices: [Int] = []
     /// Partition counts of output topics, for sinks.
     let partitionCount: (String) throws -> Int32
+    /// The task's keys with a call in flight, and the records queued behind them.
+    let gate = KeyGate()
+    /// The key the current record is ordered by (``ProcessorContext/order(by:)``).
+    private(set) var recordKey: String?
+    /// The key whose queued record or call continuation is running: that record holds it.
+    var admittedKey: String?
+    /// The call the current record suspended on.
+    private(set) var suspension: Suspension?
 
     init(taskID: TaskID, applicationID: String, wallClock: @escaping @Sendable () -> Int64,
          partitionCount: @escaping (String) throws -> Int32) {
@@ -70,6 +78,43 @@ final class TaskContext {
     func beginRecord(_ metadata: RecordMetadata?) {
         recordMetadata = metadata
         sourceHeaders = nil
+        recordKey = nil
+        suspension = nil
+    }
+
+    /// Orders the current record by `key`: throws ``RecordDeferral`` while an earlier record of
+    /// the key waits on a call (unless the current record holds the key).
+    func order(by key: String) throws {
+        guard recordMetadata != nil else { return }
+        if let recordKey {
+            guard recordKey == key else {
+                throw TopologyError(.invalidSuspension, "a record is ordered by one key: \(recordKey), then \(key)")
+            }
+            return
+        }
+        if admittedKey != key, gate.isHeld(key) { throw RecordDeferral(key: key) }
+        recordKey = key
+    }
+
+    /// Suspends the current record on `call` (one per record step).
+    func suspend(name: String, timeout: Duration, call: @escaping @Sendable () async throws -> any Sendable,
+                 resume: @escaping (Result<any Sendable, any Error>) throws -> Void) throws {
+        guard recordMetadata != nil else {
+            throw TopologyError(.invalidSuspension, "\(name): only a record can suspend (not a punctuation)")
+        }
+        guard let key = recordKey else {
+            throw TopologyError(.invalidSuspension, "\(name): order the record by a key (order(by:)) before suspending it")
+        }
+        guard suspension == nil else {
+            throw TopologyError(.invalidSuspension, "\(name): a record suspends on one call at a time")
+        }
+        suspension = Suspension(name: name, key: key, timeout: timeout, call: call, resume: resume)
+    }
+
+    /// Takes the call the current record suspended on.
+    func takeSuspension() -> Suspension? {
+        defer { suspension = nil }
+        return suspension
     }
 
     /// Queues an output record.
@@ -112,6 +157,8 @@ final class TaskContext {
 
     /// Undoes everything the current record did.
     func rollbackRecord() {
+        suspension = nil
+        recordKey = nil
         stateManager?.stores.forEach { $0.rollbackRecord() }
         pending.removeAll(keepingCapacity: true)
         changelogIndices.removeAll(keepingCapacity: true)

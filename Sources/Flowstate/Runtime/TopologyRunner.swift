@@ -20,6 +20,8 @@ package final class TopologyRunner {
     /// The manual wall clock, in milliseconds.
     package var wallClockTime: Int64 { clock.now }
     private var isClosed = false
+    /// Calls records suspended on; every pipe waits for them (and what they cause) to finish.
+    private let calls = CallScheduler(executor: CallerThreadCallExecutor(), limit: 4_096, maxTimeout: .seconds(600), metrics: nil)
 
     /// Creates a runner.
     ///
@@ -53,9 +55,27 @@ package final class TopologyRunner {
         try ensureOpen()
         var queue = [append(KafkaProducerRecord(topic: topic, partition: partition, key: key, value: value,
                                                 headers: headers, timestamp: timestamp))]
-        while !queue.isEmpty {
-            let record = queue.removeFirst()
-            queue += try process(record)
+        try drive(&queue)
+    }
+
+    /// Processes `queue` and everything it causes, waiting for every call records suspend on.
+    private func drive(_ queue: inout [KafkaConsumerRecord]) throws {
+        while true {
+            while !queue.isEmpty {
+                let record = queue.removeFirst()
+                queue += try process(record)
+            }
+            guard !calls.isIdle else { return }
+            calls.executor.waitForCompletions(timeout: .milliseconds(100))
+            for completion in calls.takeCompletions() {
+                guard let task = tasks[completion.id.task] else { continue }
+                var emitted: [KafkaProducerRecord] = []
+                for (record, outcome) in try task.resume(completion, policy: topology.processingErrorPolicy) {
+                    emitted += try outputs(of: outcome, for: record, in: task)
+                }
+                calls.launch(task.takeCalls())
+                queue += commit(task, emitted: emitted)
+            }
         }
     }
 
@@ -68,10 +88,7 @@ package final class TopologyRunner {
             let emitted = try task.punctuate(.wallClockTime, at: wallClockTime)
             queue += commit(task, emitted: emitted)
         }
-        while !queue.isEmpty {
-            let record = queue.removeFirst()
-            queue += try process(record)
-        }
+        try drive(&queue)
     }
 
     /// The typed stores named `name`, one per task that has it.
@@ -134,15 +151,24 @@ package final class TopologyRunner {
     private func process(_ record: KafkaConsumerRecord) throws -> [KafkaConsumerRecord] {
         guard let subtopology = topology.subtopology(readingTopic: record.topic) else { return [] }
         let task = try task(TaskID(subtopology: subtopology.id, partition: record.partition))
-        switch try task.process(record, policy: topology.processingErrorPolicy) {
+        let emitted = try outputs(of: try task.process(record, policy: topology.processingErrorPolicy), for: record, in: task)
+        calls.launch(task.takeCalls())
+        return commit(task, emitted: emitted)
+    }
+
+    /// What an outcome writes: the record's outputs, or its dead letter.
+    private func outputs(of outcome: StreamTask.Outcome, for record: KafkaConsumerRecord, in task: StreamTask) throws
+        -> [KafkaProducerRecord] {
+        switch outcome {
         case .processed(let emitted):
-            return commit(task, emitted: emitted)
+            return emitted
+        case .deferred:
+            return []
         case .rejected(let stage, let reason, let error):
             if stage == "deserialization", deserializationErrorHandling == .fail {
                 throw FlowstateError(.deserialization, reason, underlying: SendableError(error))
             }
-            append(DeadLetter.record(for: record, topic: deadLetterTopic, stage: stage, reason: reason, task: task.id))
-            return commit(task, emitted: [])
+            return [DeadLetter.record(for: record, topic: deadLetterTopic, stage: stage, reason: reason, task: task.id)]
         }
     }
 

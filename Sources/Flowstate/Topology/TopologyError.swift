@@ -4,7 +4,7 @@ public struct TopologyError: Error, Sendable, CustomStringConvertible, Equatable
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: String, Sendable {
             case emptyTopology, duplicateName, unknownNode, unknownStore, typeMismatch
-            case notCoPartitioned, invalidName, storeNotConnected
+            case notCoPartitioned, invalidName, storeNotConnected, invalidSuspension
         }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
@@ -25,6 +25,8 @@ public struct TopologyError: Error, Sendable, CustomStringConvertible, Equatable
         public static let invalidName = Code(.invalidName)
         /// A processor used a store it did not declare.
         public static let storeNotConnected = Code(.storeNotConnected)
+        /// A processor ordered or suspended a record where it cannot (``ProcessorContext/suspend(_:timeout:_:then:)``).
+        public static let invalidSuspension = Code(.invalidSuspension)
 
         /// The code's name.
         public var description: String { kind.rawValue }

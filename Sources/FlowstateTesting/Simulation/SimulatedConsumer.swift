@@ -19,6 +19,8 @@ final class SimulatedConsumer: StreamConsumer {
     private var positions: [KafkaTopicPartition: Int64] = [:]
     private var isClosed = false
     private var fetchCursor = 0
+    /// Partitions not fetched from until resumed (an assignment change clears it, as in librdkafka).
+    private var paused: Set<KafkaTopicPartition> = []
 
     init(kafka: SimulatedKafka, groupID: String, instanceID: String?, process: SimulatedProcess) {
         self.kafka = kafka
@@ -63,6 +65,16 @@ final class SimulatedConsumer: StreamConsumer {
         for (partition, offset) in offsets where assignment.contains(partition) {
             positions[partition] = try resolve(offset, partition)
         }
+    }
+
+    func pause(_ partitions: [KafkaTopicPartition]) throws {
+        try ensureUsable()
+        paused.formUnion(partitions)
+    }
+
+    func resume(_ partitions: [KafkaTopicPartition]) throws {
+        try ensureUsable()
+        paused.subtract(partitions)
     }
 
     func position(_ partitions: [KafkaTopicPartition]) throws -> [KafkaTopicPartition: KafkaOffset] {
@@ -171,6 +183,7 @@ final class SimulatedConsumer: StreamConsumer {
         guard let member = group.members[memberID], !group.rebalancing, member.generation == group.generation,
               generation != group.generation else { return }
         generation = group.generation
+        paused = []
         assignment = member.assignment.sorted()
         positions = [:]
         let overrides = listener.partitionsAssigned(assignment)
@@ -188,6 +201,7 @@ final class SimulatedConsumer: StreamConsumer {
     }
 
     private func dropAssignment() {
+        paused = []
         assignment = []
         positions = [:]
         generation = -1
@@ -205,7 +219,7 @@ final class SimulatedConsumer: StreamConsumer {
 
     /// Fetches from the assigned partitions in turn, at most a random share of `limit`.
     private func fetch(limit: Int) throws -> [KafkaConsumerRecord] {
-        let partitions = assignment.filter { positions[$0] != nil }
+        let partitions = assignment.filter { positions[$0] != nil && !paused.contains($0) }
         guard !partitions.isEmpty, limit > 0 else { return [] }
         let budget = Int.random(in: 1...limit, using: &kafka.random)
         var records: [KafkaConsumerRecord] = []

@@ -3,16 +3,23 @@
 final class BoundWorker<Entity: StateMachineEntity>: Sendable {
     /// The worker itself, for messages.
     let worker: any StateWorker<Entity>
+    /// The worker's type name, for metrics and messages.
+    let name: String
     /// Who the worker's transitions name as actor.
     let actor: String
+    let timeout: Duration
+    let retry: ImmediateRetryPolicy
     let isApplicable: @Sendable (Entity) -> Bool
-    /// The worker's step when it is a ``SynchronousStateWorker``.
+    /// The worker's step when it is a ``SynchronousStateWorker``: it runs on the stream thread.
     let synchronous: (@Sendable (Entity) throws -> Entity?)?
     let process: @Sendable (Entity) async throws -> Entity?
 
     init(_ worker: some StateWorker<Entity>) {
         self.worker = worker
+        name = String(describing: type(of: worker))
         actor = worker.actor
+        timeout = worker.timeout
+        retry = worker.retry
         isApplicable = { worker.isApplicable($0) }
         if let synchronousWorker = worker as? any SynchronousStateWorker<Entity> {
             synchronous = Self.step(of: synchronousWorker)
@@ -24,12 +31,5 @@ final class BoundWorker<Entity: StateMachineEntity>: Sendable {
 
     private static func step(of worker: some SynchronousStateWorker<Entity>) -> @Sendable (Entity) throws -> Entity? {
         { try worker.processSynchronously($0) }
-    }
-
-    /// Runs the step: directly if it is synchronous, else on this thread through a task.
-    func run(_ entity: Entity) throws -> Entity? {
-        if let synchronous { return try synchronous(entity) }
-        let process = process
-        return try awaitOnCallerThread { try await process(entity) }
     }
 }

@@ -34,17 +34,41 @@ public protocol StateWorker<Entity>: Sendable {
     var actor: String { get }
     /// Whether this worker handles `entity` in its current state.
     func isApplicable(_ entity: Entity) -> Bool
+    /// Longest one step may run before it fails as retryable (``Flowstate/CallTimeout``).
+    /// Default: 30 s.
+    var timeout: Duration { get }
+    /// How often a failed step runs again at once (after `backoff`, on a timer) before its
+    /// record goes to the dead-letter topic. Default: 3 tries, 50 ms apart.
+    var retry: ImmediateRetryPolicy { get }
     /// Does the step's work (it may call external systems) and returns the entity in its next
     /// status, or `nil` when there is nothing to do yet.
     ///
-    /// - Throws: Any error; the triggering record goes to the dead-letter topic with the
-    ///   reason and the entity stays as it was.
+    /// It runs off the stream thread, many entities at once, one at a time per entity. It may
+    /// run more than once for the same transition (a retry, an abort, a crash): pass
+    /// ``StateWorkerCall/idempotencyKey`` to the services it calls.
+    ///
+    /// - Throws: Any error; the step is retried as ``retry`` says, then the triggering record
+    ///   goes to the dead-letter topic with the reason and the entity stays as it was.
     func process(_ entity: Entity) async throws -> Entity?
 }
 
 extension StateWorker {
     /// `"system"`.
     public var actor: String { "system" }
+    /// 30 s.
+    public var timeout: Duration { .seconds(30) }
+    /// 3 tries, 50 ms apart.
+    public var retry: ImmediateRetryPolicy { ImmediateRetryPolicy() }
+}
+
+/// What a ``StateWorker`` step knows of the call it runs in (task-local values).
+public enum StateWorkerCall {
+    /// A key that stays the same each time this transition's step runs again (a retry, an
+    /// aborted transaction, a crash): `<machine>/<entity id>/<status>/<transitions so far>`.
+    /// Pass it to the services the step calls so that they apply the step once.
+    @TaskLocal public static var idempotencyKey: String?
+    /// The try of this step: 1 first, then 2, 3, … on immediate retries.
+    @TaskLocal public static var attempt = 1
 }
 
 /// A ``StateWorker`` whose step never waits (no I/O, no `await`): the machine calls

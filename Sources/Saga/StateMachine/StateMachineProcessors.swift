@@ -106,6 +106,8 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
         let incoming = record.value
+        // One record of an entity at a time, its worker's call included; other entities go on.
+        try context.order(by: incoming.id)
         let entities = try writer.entityStore(context)
         var received: String { "status \(incoming.status.rawValue)" }
         let current: Entity
@@ -132,11 +134,43 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                 to: indexSink)
             current = incoming
         }
-        guard let bound = applicableWorker(current), let next = try bound.run(current) else {
-            guard let created else { return }
-            try entities.put(incoming.id, incoming)
-            return try writer.historyStore(context).put(incoming.id, created)
+        guard let bound = applicableWorker(current) else { return try store(created, of: incoming, context: context) }
+        if let synchronous = bound.synchronous {
+            return try apply(try synchronous(current), of: bound, to: current, created: created, context: context)
         }
+        let transitions = try created?.count ?? writer.historyStore(context).get(current.id)?.count ?? 0
+        let key = "\(writer.machine.name)/\(current.id)/\(current.status.rawValue)/\(transitions)"
+        try call(bound, on: current, created: created, idempotencyKey: key, attempt: 1, context: context)
+    }
+
+    /// Runs an asynchronous worker's step off the stream thread; applies its result, or runs it
+    /// again after the retry policy's backoff, or (retries spent) rejects the record.
+    private func call(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, idempotencyKey: String,
+                      attempt: Int, context: ProcessorContext<String, [UInt8]>) throws {
+        let process = bound.process, backoff = bound.retry.backoff
+        try context.suspend(bound.name, timeout: bound.timeout, {
+            if attempt > 1, backoff > .zero { try await Task.sleep(for: backoff) }
+            return try await StateWorkerCall.$idempotencyKey.withValue(idempotencyKey) {
+                try await StateWorkerCall.$attempt.withValue(attempt) { try await process(current) }
+            }
+        }, then: { result in
+            switch result {
+            case .success(let next):
+                try apply(next, of: bound, to: current, created: created, context: context)
+            case .failure(let error):
+                guard attempt < bound.retry.maxAttempts else {
+                    throw SagaDefinitionError("worker \(bound.name) failed \(attempt) time(s) for \(current.id): \(error)")
+                }
+                try call(bound, on: current, created: created, idempotencyKey: idempotencyKey, attempt: attempt + 1,
+                         context: context)
+            }
+        })
+    }
+
+    /// Saves the worker's next step (or, when it has none, an entity this record created).
+    private func apply(_ next: Entity?, of bound: BoundWorker<Entity>, to current: Entity, created: [LifecycleEvent]?,
+                       context: ProcessorContext<String, [UInt8]>) throws {
+        guard let next else { return try store(created, of: current, context: context) }
         guard next.id == current.id else {
             throw SagaDefinitionError("worker \(type(of: bound.worker)) returned \(next.id) for \(current.id)")
         }
@@ -145,6 +179,13 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                       + "\(next.status.rawValue), which no transition (or its guard) allows")
         }
         try writer.nextStep(next, actor: bound.actor, after: created, context: context)
+    }
+
+    /// Stores an entity this record created (with its first history entry); nothing otherwise.
+    private func store(_ created: [LifecycleEvent]?, of entity: Entity, context: ProcessorContext<String, [UInt8]>) throws {
+        guard let created else { return }
+        try writer.entityStore(context).put(entity.id, entity)
+        try writer.historyStore(context).put(entity.id, created)
     }
 
     /// The first worker applicable to `entity`.
@@ -165,6 +206,8 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
     func process(_ record: Record<String, StateMachineCommand>, context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
         let command = record.value
+        // After every earlier record of the entity, its worker's call included.
+        try context.order(by: command.entityID)
         let received = "command \(command.name)"
         guard let current = try writer.entityStore(context).get(command.entityID) else {
             return try writer.reject(command.entityID, current: nil, received: received,

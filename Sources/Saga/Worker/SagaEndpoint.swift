@@ -27,6 +27,9 @@ public struct SagaEndpoint: Sendable {
     public let primaryRetry: ImmediateRetryPolicy
     /// Immediate retries of compensation executions.
     public let revertRetry: ImmediateRetryPolicy
+    /// Longest one execution may run before it fails as retryable (``Flowstate/CallTimeout``).
+    /// Default: 30 s.
+    public let timeout: Duration
     let doBody: Body
     let undoBody: Body?
 
@@ -34,10 +37,10 @@ public struct SagaEndpoint: Sendable {
     ///
     /// - Throws: ``SagaDefinitionError`` for a bad suffix or concurrency.
     public static func query(_ topicSuffix: String, scope: ListenerScope = .shared, concurrency: Int = 1,
-                             retry: ImmediateRetryPolicy = ImmediateRetryPolicy(),
+                             retry: ImmediateRetryPolicy = ImmediateRetryPolicy(), timeout: Duration = .seconds(30),
                              _ body: @escaping Body) throws(SagaDefinitionError) -> SagaEndpoint {
         try SagaEndpoint(topicSuffix: topicSuffix, kind: .query, scope: scope, primaryConcurrency: concurrency,
-                         revertConcurrency: 1, primaryRetry: retry, revertRetry: retry, doBody: body, undoBody: nil)
+                         revertConcurrency: 1, primaryRetry: retry, revertRetry: retry, timeout: timeout, doBody: body, undoBody: nil)
     }
 
     /// A command endpoint: a primary execution and its compensation.
@@ -45,20 +48,24 @@ public struct SagaEndpoint: Sendable {
     /// - Throws: ``SagaDefinitionError`` for a bad suffix or concurrency.
     public static func command(_ topicSuffix: String, scope: ListenerScope = .shared, primaryConcurrency: Int = 1,
                                revertConcurrency: Int = 1, primaryRetry: ImmediateRetryPolicy = ImmediateRetryPolicy(),
-                               revertRetry: ImmediateRetryPolicy = ImmediateRetryPolicy(),
+                               revertRetry: ImmediateRetryPolicy = ImmediateRetryPolicy(), timeout: Duration = .seconds(30),
                                do doBody: @escaping Body, undo undoBody: @escaping Body) throws(SagaDefinitionError) -> SagaEndpoint {
         try SagaEndpoint(topicSuffix: topicSuffix, kind: .command, scope: scope, primaryConcurrency: primaryConcurrency,
                          revertConcurrency: revertConcurrency, primaryRetry: primaryRetry, revertRetry: revertRetry,
-                         doBody: doBody, undoBody: undoBody)
+                         timeout: timeout, doBody: doBody, undoBody: undoBody)
     }
 
     private init(topicSuffix: String, kind: SagaStep.Kind, scope: ListenerScope, primaryConcurrency: Int,
                  revertConcurrency: Int, primaryRetry: ImmediateRetryPolicy, revertRetry: ImmediateRetryPolicy,
-                 doBody: @escaping Body, undoBody: Body?) throws(SagaDefinitionError) {
+                 timeout: Duration, doBody: @escaping Body, undoBody: Body?) throws(SagaDefinitionError) {
         try TopicNames.validate(topicSuffix, what: "topic suffix")
         guard primaryConcurrency >= 1, revertConcurrency >= 1 else {
             throw SagaDefinitionError("endpoint \(topicSuffix): concurrency must be at least 1")
         }
+        guard timeout > .zero else {
+            throw SagaDefinitionError("endpoint \(topicSuffix): timeout must be positive")
+        }
+        self.timeout = timeout
         self.topicSuffix = topicSuffix
         self.kind = kind
         self.scope = scope

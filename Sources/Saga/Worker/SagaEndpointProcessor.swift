@@ -1,7 +1,7 @@
 import Flowstate
-import Foundation
 
-/// Runs the endpoint of a command's topic, with immediate retries, and replies to the saga.
+/// Runs the endpoint of a command's topic off the stream thread, with immediate retries, and
+/// replies to the saga.
 struct SagaEndpointProcessor: Processor {
     let worker: String
     let sagas: Set<String>
@@ -26,52 +26,65 @@ struct SagaEndpointProcessor: Processor {
         guard sagas.contains(command.saga) else {
             throw SagaDefinitionError("worker \(worker) does not serve saga \(command.saga) (serves \(sagas.sorted().joined(separator: ", ")))")
         }
-        let reply = execute(command, route: route)
-        try context.forward(Record(key: command.transactionID, value: reply, timestamp: context.wallClockTime),
-                            to: Self.sinkName(command.saga))
+        // One execution per saga transaction at a time; other transactions' run meanwhile.
+        try context.order(by: command.transactionID)
+        try execute(command, route: route, retryCount: 0, context: context)
     }
 
-    /// Runs the body until it succeeds, fails for good, or its immediate retries run out.
-    func execute(_ command: SagaCommand, route: SagaEndpointRoute) -> SagaReply {
+    /// Runs the body off the stream thread; replies once it succeeds, fails for good, or its
+    /// immediate retries (each after the policy's backoff, on a timer) run out.
+    func execute(_ command: SagaCommand, route: SagaEndpointRoute, retryCount: Int,
+                 context: ProcessorContext<String, SagaReply>) throws {
+        let execution = SagaExecution(
+            transactionID: command.transactionID, idempotencyKey: command.idempotencyKey, action: command.action,
+            stepKey: command.stepKey, entity: command.entity, hints: command.hints, errorContext: command.errorContext,
+            retryContext: SagaRetryContext(retryCount: retryCount, attempt: command.attempt))
+        let body = route.body, backoff = route.retry.backoff
+        try context.suspend(route.topic, timeout: route.timeout, {
+            if retryCount > 0, backoff > .zero { try await Task.sleep(for: backoff) }
+            var execution = execution
+            try await body(&execution)
+            return execution
+        }, then: { result in
+            guard let reply = Self.reply(to: command, route: route, retryCount: retryCount, result: result) else {
+                return try execute(command, route: route, retryCount: retryCount + 1, context: context)
+            }
+            try context.forward(Record(key: command.transactionID, value: reply, timestamp: context.wallClockTime),
+                                to: Self.sinkName(command.saga))
+        })
+    }
+
+    /// The reply to an execution's result, or `nil` when it is retried immediately.
+    static func reply(to command: SagaCommand, route: SagaEndpointRoute, retryCount: Int,
+                      result: Result<SagaExecution, any Error>) -> SagaReply? {
         var reply = SagaReply(transactionID: command.transactionID, saga: command.saga, stepKey: command.stepKey,
                               action: command.action, idempotencyKey: command.idempotencyKey, attempt: command.attempt,
-                              outcome: .success, entity: nil, hints: nil, errorContext: [:], message: nil, immediateRetries: 0)
-        var retryCount = 0
-        while true {
-            let execution = SagaExecution(
-                transactionID: command.transactionID, idempotencyKey: command.idempotencyKey, action: command.action,
-                stepKey: command.stepKey, entity: command.entity, hints: command.hints, errorContext: command.errorContext,
-                retryContext: SagaRetryContext(retryCount: retryCount, attempt: command.attempt))
-            reply.immediateRetries = retryCount
-            let body = route.body
-            do {
-                let done = try awaitOnCallerThread {
-                    var execution = execution
-                    try await body(&execution)
-                    return execution
-                }
-                if command.action == .do { reply.entity = done.entity } else { reply.hints = done.hints }
-                reply.outcome = .success
-                return reply
-            } catch let error as SagaEndpointError {
-                reply.message = error.message
-                switch error.kind {
-                case .immediatelyRetryable where retryCount + 1 < route.retry.maxAttempts:
-                    retryCount += 1
-                    if route.retry.backoff > .zero { Thread.sleep(forTimeInterval: Double(route.retry.backoff.milliseconds) / 1000) }
-                    continue
-                case .immediatelyRetryable, .retryable:
-                    reply.outcome = .retryable
-                case .nonRetryable:
-                    reply.outcome = .nonRetryable
-                    reply.errorContext = error.context
-                }
-                return reply
-            } catch {
-                reply.outcome = .unhandled
-                reply.message = String(describing: error)
-                return reply
+                              outcome: .success, entity: nil, hints: nil, errorContext: [:], message: nil,
+                              immediateRetries: retryCount)
+        let retriesLeft = retryCount + 1 < route.retry.maxAttempts
+        switch result {
+        case .success(let done):
+            if command.action == .do { reply.entity = done.entity } else { reply.hints = done.hints }
+        case .failure(let error as SagaEndpointError):
+            reply.message = error.message
+            switch error.kind {
+            case .immediatelyRetryable where retriesLeft:
+                return nil
+            case .immediatelyRetryable, .retryable:
+                reply.outcome = .retryable
+            case .nonRetryable:
+                reply.outcome = .nonRetryable
+                reply.errorContext = error.context
             }
+        case .failure(let timeout as CallTimeout):
+            // A call that took too long may still have happened: retry it, under its idempotency key.
+            guard !retriesLeft else { return nil }
+            reply.outcome = .retryable
+            reply.message = timeout.description
+        case .failure(let error):
+            reply.outcome = .unhandled
+            reply.message = String(describing: error)
         }
+        return reply
     }
 }

@@ -95,9 +95,11 @@ public struct SagaWorker: Sendable {
     }
 
     static func routes(of endpoint: SagaEndpoint) -> [SagaEndpointRoute] {
-        var routes = [SagaEndpointRoute(topic: endpoint.doTopic, action: .do, body: endpoint.doBody, retry: endpoint.primaryRetry)]
+        var routes = [SagaEndpointRoute(topic: endpoint.doTopic, action: .do, body: endpoint.doBody, retry: endpoint.primaryRetry,
+                                        timeout: endpoint.timeout)]
         if let undo = endpoint.undoBody {
-            routes.append(SagaEndpointRoute(topic: endpoint.undoTopic, action: .undo, body: undo, retry: endpoint.revertRetry))
+            routes.append(SagaEndpointRoute(topic: endpoint.undoTopic, action: .undo, body: undo, retry: endpoint.revertRetry,
+                                            timeout: endpoint.timeout))
         }
         return routes
     }
@@ -109,4 +111,6 @@ struct SagaEndpointRoute: Sendable {
     let action: SagaAction
     let body: SagaEndpoint.Body
     let retry: ImmediateRetryPolicy
+    /// Longest one execution may run; a longer one fails as retryable.
+    let timeout: Duration
 }

@@ -19,14 +19,16 @@ package final class StreamThreadDriver {
     ///   - wallClock: Milliseconds since the epoch, for wall-clock punctuation.
     ///   - monotonicClock: Time for the commit interval.
     ///   - faults: Consulted at every ``FaultPoint``.
+    ///   - callExecutor: Runs the calls records suspend on (the simulation decides when each finishes).
     package init(topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
                  partitionCounts: [String: Int],
                  logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() }),
                  wallClock: @escaping @Sendable () -> Int64,
-                 monotonicClock: @escaping @Sendable () -> Duration, faults: (any FaultInjector)?) {
+                 monotonicClock: @escaping @Sendable () -> Duration, faults: (any FaultInjector)?,
+                 callExecutor: any CallExecutor = ConcurrentCallExecutor()) {
         thread = StreamThread(index: 0, topology: topology, config: config, clients: clients,
                               partitionCounts: partitionCounts, status: status, logger: logger, wallClock: wallClock,
-                              monotonicClock: monotonicClock, faults: faults)
+                              monotonicClock: monotonicClock, faults: faults, callExecutor: callExecutor)
     }
 
     /// Makes the clients, initialises transactions and subscribes.

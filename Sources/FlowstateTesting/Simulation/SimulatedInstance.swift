@@ -52,7 +52,8 @@ final class SimulatedInstance {
         let driver = StreamThreadDriver(
             topology: topology, config: config(scenario, sessionTimeout: kafka.sessionTimeout),
             clients: SimulatedClients(kafka: kafka, process: process), partitionCounts: partitionCounts,
-            wallClock: { clock.wallClock }, monotonicClock: { .milliseconds(clock.now) }, faults: faults)
+            wallClock: { clock.wallClock }, monotonicClock: { .milliseconds(clock.now) }, faults: faults,
+            callExecutor: SimulatedCallExecutor(kafka: kafka))
         self.driver = driver
         status = .running
         try driver.connect()

@@ -6,14 +6,16 @@ import Foundation
 /// For hosts that may themselves run on Swift's cooperative pool (the test driver, the
 /// in-process loop): blocking a pool thread while the calls need one could deadlock a small
 /// pool.
-final class CallerThreadCallExecutor: CallExecutor, TaskExecutor, @unchecked Sendable {
+package final class CallerThreadCallExecutor: CallExecutor, TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var completions: [CallCompletion] = []
     private var running: [CallID: Task<Void, Never>] = [:]
     private var timers: [CallID: Task<Void, Never>] = [:]
 
-    func start(_ request: CallRequest) {
+    package init() {}
+
+    package func start(_ request: CallRequest) {
         let started = ContinuousClock.now
         var finished = false
         let report: (Result<any Sendable, any Error>) -> Void = { [self] result in
@@ -47,7 +49,7 @@ final class CallerThreadCallExecutor: CallExecutor, TaskExecutor, @unchecked Sen
         condition.unlock()
     }
 
-    func cancel(_ id: CallID) {
+    package func cancel(_ id: CallID) {
         condition.lock()
         let task = running.removeValue(forKey: id)
         let timer = timers.removeValue(forKey: id)
@@ -56,7 +58,7 @@ final class CallerThreadCallExecutor: CallExecutor, TaskExecutor, @unchecked Sen
         timer?.cancel()
     }
 
-    func takeCompletions() -> [CallCompletion] {
+    package func takeCompletions() -> [CallCompletion] {
         condition.lock()
         defer { condition.unlock() }
         let taken = completions
@@ -64,7 +66,7 @@ final class CallerThreadCallExecutor: CallExecutor, TaskExecutor, @unchecked Sen
         return taken
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)
@@ -73,7 +75,7 @@ final class CallerThreadCallExecutor: CallExecutor, TaskExecutor, @unchecked Sen
     }
 
     /// Runs the calls' jobs until one of them completes a call or `timeout` passes.
-    func waitForCompletions(timeout: Duration) {
+    package func waitForCompletions(timeout: Duration) {
         let (seconds, attoseconds) = timeout.components
         let deadline = Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18)
         while true {

@@ -64,7 +64,7 @@ final class DemoApplications: Sendable {
 
     var all: [FlowstateApplication] { [statement, orchestrator] + workers }
 
-    init(cluster: DemoCluster, stateDirectory: String, autoApprovalLimit: Int?, logger: Logger) throws {
+    init(cluster: DemoCluster, stateDirectory: String, autoApprovalLimit: Int?, stepLatency: Duration = .zero, logger: Logger) throws {
         func config(_ applicationID: String, threads: Int = 1) -> FlowstateConfig {
             var config = FlowstateConfig(applicationID: applicationID, bootstrapServers: cluster.servers)
             config.stateDirectory = stateDirectory
@@ -75,7 +75,7 @@ final class DemoApplications: Sendable {
         }
         statementStatuses = StatusCounts(machine: "statement")
         sagaStatuses = StatusCounts(machine: PlaceOrder.sagaName)
-        var machine = try StatementLifecycle.machine(.init(autoApprovalLimit: autoApprovalLimit))
+        var machine = try StatementLifecycle.machine(.init(autoApprovalLimit: autoApprovalLimit, stepLatency: stepLatency))
         machine.statusCountInterval = Self.statusCountInterval
         statement = FlowstateApplication(topology: try machine.topology(statusCounts: statementStatuses),
                                          config: config("statement"), embeddedCluster: cluster.embedded, logger: logger)
@@ -84,7 +84,9 @@ final class DemoApplications: Sendable {
         self.orchestrator = FlowstateApplication(topology: try orchestrator.topology(statusCounts: sagaStatuses),
                                                  config: config(PlaceOrder.sagaName), embeddedCluster: cluster.embedded,
                                                  logger: logger)
-        let listeners = try PlaceOrder.worker().listeners()
+        var sagaOptions = PlaceOrder.Options()
+        sagaOptions.stepLatency = stepLatency
+        let listeners = try PlaceOrder.worker(sagaOptions).listeners()
         workers = listeners.map { listener in
             FlowstateApplication(topology: listener.topology, config: config(listener.applicationID, threads: listener.threads),
                                  embeddedCluster: cluster.embedded, logger: logger)

@@ -43,6 +43,8 @@ struct DemoCommand: AsyncParsableCommand {
     var timeout: Double = 120
     @Option(help: "Amounts (minor units) up to which statements are approved automatically; -1: people approve every one.")
     var autoApprovalLimit = 25_000
+    @Option(help: "Milliseconds every automatic statement step and every saga endpoint awaits first, off the stream thread: a stand-in for a call to another service.")
+    var stepLatency = 0
     @Option(help: "Seed of the generated load.")
     var seed: UInt64 = 1
     @Option(help: "Run on this Kafka cluster (e.g. a `flowstate dev-broker`) instead of an embedded one.")
@@ -63,6 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard (1...64).contains(partitions) else { throw ValidationError("--partitions must be 1…64 (got \(partitions))") }
         guard duration >= 0, duration <= 3_600 else { throw ValidationError("--duration must be 0…3600 seconds (got \(duration))") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive (got \(timeout))") }
+        guard stepLatency >= 0 else { throw ValidationError("--step-latency must not be negative (got \(stepLatency))") }
         guard autoApprovalLimit >= -1 else { throw ValidationError("--auto-approval-limit must be -1 or more (got \(autoApprovalLimit))") }
         if bootstrapServers == nil {
             if statements > Self.embeddedStatementsPerPartition * partitions {
@@ -91,12 +94,14 @@ struct DemoCommand: AsyncParsableCommand {
               + "\(DemoFormat.count(sagas)) place-order sagas, \(partitions) partitions per topic")
         print((cluster.embedded == nil ? "cluster: " : "embedded cluster: ") + "bootstrap.servers=\(cluster.bootstrapServers)")
         print("auto-approval: " + (limit.map { "amounts up to \(DemoFormat.count($0)) (minor units)" } ?? "off") + "; people approve the rest")
+        if stepLatency > 0 { print("every automatic step and saga endpoint awaits \(stepLatency) ms (a stand-in for a remote call)") }
         fflush(nil)
 
         try await cluster.createTopics(DemoApplications.topics, partitions: partitions)
         let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("flowstate-demo-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: stateDirectory) }
-        let apps = try DemoApplications(cluster: cluster, stateDirectory: stateDirectory, autoApprovalLimit: limit, logger: logger)
+        let apps = try DemoApplications(cluster: cluster, stateDirectory: stateDirectory, autoApprovalLimit: limit,
+                                        stepLatency: .milliseconds(stepLatency), logger: logger)
         let monitor = try DemoMonitor(servers: cluster.servers, idPrefix: idPrefix)
         let approver = try DemoApprover(servers: cluster.servers, idPrefix: idPrefix, autoApprovalLimit: limit)
         let running = apps.start()

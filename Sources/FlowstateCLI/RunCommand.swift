@@ -21,7 +21,8 @@ struct RunCommand: AsyncParsableCommand {
         discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). Each flag has an environment variable: "
             + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
             + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS, FLOWSTATE_HTTP_PORT, "
-            + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_AUTO_APPROVAL_LIMIT."
+            + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_BROKER_TRANSACTIONS, FLOWSTATE_MAX_IN_FLIGHT_CALLS, "
+            + "FLOWSTATE_AUTO_APPROVAL_LIMIT, FLOWSTATE_STEP_LATENCY_MS."
     )
 
     @Argument(help: "The topology to run.")
@@ -31,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "statement only: approve statements with amounts up to this (minor units) without a person [FLOWSTATE_AUTO_APPROVAL_LIMIT].")
     var autoApprovalLimit: String?
+
+    @Option(help: "statement and place-order-worker only: each automatic step or endpoint first awaits this many milliseconds, a stand-in for a remote call [FLOWSTATE_STEP_LATENCY_MS]; default 0.")
+    var stepLatency: String?
 
     /// The topology options from flags and environment, checked against the topology.
     func topologyOptions(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TopologyCatalog.Options {
@@ -43,6 +47,15 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("--auto-approval-limit applies to the statement topology only, not \(topology)")
             }
             options.autoApprovalLimit = limit
+        }
+        if let text = setting(stepLatency, "FLOWSTATE_STEP_LATENCY_MS", environment: environment) {
+            guard let milliseconds = Int(text), milliseconds >= 0 else {
+                throw ValidationError("--step-latency: '\(text)' is not a non-negative number of milliseconds")
+            }
+            guard topology == "statement" || topology == "place-order-worker" else {
+                throw ValidationError("--step-latency applies to the statement and place-order-worker topologies only, not \(topology)")
+            }
+            options.stepLatency = .milliseconds(milliseconds)
         }
         return options
     }
@@ -142,6 +155,8 @@ struct PodSettings: ParsableArguments {
     var commitIntervalMs: String?
     @Option(help: "How the brokers keep transactions: detect, markers (Kafka) or unfiltered (librdkafka's mock, flowstate dev-broker) [FLOWSTATE_BROKER_TRANSACTIONS]; default detect.")
     var brokerTransactions: String?
+    @Option(help: "Most calls of workers and endpoints to other services one stream thread runs at once; at the bound it stops fetching [FLOWSTATE_MAX_IN_FLIGHT_CALLS]; default 4096.")
+    var maxInFlightCalls: String?
     @Option(help: "Port of the pod's HTTP server: /health, /ready, /metrics, /stores [FLOWSTATE_HTTP_PORT]; default 8080.")
     var httpPort: String?
     @Option(help: "host:port where other pods reach this pod's HTTP server [FLOWSTATE_ADVERTISED_ADDRESS]; default <hostname>:<http-port>.")
@@ -205,6 +220,9 @@ struct PodSettings: ParsableArguments {
         }
         if let milliseconds = try integer(commitIntervalMs, "FLOWSTATE_COMMIT_INTERVAL_MS", "commit-interval-ms") {
             config.commitInterval = .milliseconds(milliseconds)
+        }
+        if let count = try integer(maxInFlightCalls, "FLOWSTATE_MAX_IN_FLIGHT_CALLS", "max-in-flight-calls") {
+            config.maxInFlightCalls = count
         }
         if let text = value(brokerTransactions, "FLOWSTATE_BROKER_TRANSACTIONS") {
             guard let kind = FlowstateConfig.BrokerTransactions(rawValue: text) else {

@@ -19,6 +19,8 @@ enum TopologyCatalog {
     struct Options: Sendable, Hashable {
         /// The statement lifecycle's auto-approval limit.
         var autoApprovalLimit: Int?
+        /// What every automatic statement step and place-order endpoint awaits first.
+        var stepLatency: Duration = .zero
     }
 
     struct Entry: Sendable {
@@ -41,7 +43,8 @@ enum TopologyCatalog {
         Entry(name: "statement", defaultApplicationID: "statement", summary: "the statement lifecycle state machine",
               topics: (try? StatementLifecycle.machine().topics) ?? [],
               makeUnits: { id, options in
-                  [Unit(applicationID: id, topology: try StatementLifecycle.topology(.init(autoApprovalLimit: options.autoApprovalLimit)),
+                  [Unit(applicationID: id, topology: try StatementLifecycle.topology(.init(autoApprovalLimit: options.autoApprovalLimit,
+                                                                                           stepLatency: options.stepLatency)),
                         threads: nil)]
               },
               stateDiagram: { try StatementLifecycle.machine().mermaid() }),
@@ -51,8 +54,10 @@ enum TopologyCatalog {
               stateDiagram: { try PlaceOrder.definition().mermaid() }),
         Entry(name: "place-order-worker", defaultApplicationID: PlaceOrder.workerName, summary: "the place-order saga's worker endpoints",
               topics: (try? PlaceOrder.worker().listeners().flatMap(\.topics)) ?? [],
-              makeUnits: { id, _ in
-                  try PlaceOrder.worker().listeners().map { listener in
+              makeUnits: { id, options in
+                  var sagaOptions = PlaceOrder.Options()
+                  sagaOptions.stepLatency = options.stepLatency
+                  return try PlaceOrder.worker(sagaOptions).listeners().map { listener in
                       Unit(applicationID: id + listener.applicationID.dropFirst(PlaceOrder.workerName.count),
                            topology: listener.topology, threads: listener.threads)
                   }

@@ -30,6 +30,9 @@ public enum PlaceOrder {
         public var compensationRetry: SagaRetryPolicy
         /// Immediate retries in the worker.
         public var immediateRetry: ImmediateRetryPolicy
+        /// Each endpoint execution first awaits this long, off the stream thread: a stand-in
+        /// for the call to the user, payment, inventory or shipping service. Default: none.
+        public var stepLatency: Duration = .zero
 
         /// Creates options; the defaults suit the demo (short backoffs).
         public init(retry: SagaRetryPolicy = SagaRetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(500)),
@@ -81,7 +84,8 @@ public enum PlaceOrder {
     ///
     /// - Throws: ``SagaDefinitionError`` (never, for these fixed endpoints).
     public static func worker(_ options: Options = Options()) throws -> SagaWorker {
-        try SagaWorker(name: workerName, serving: [sagaName], endpoints: PlaceOrderEndpoints.all(retry: options.immediateRetry))
+        try SagaWorker(name: workerName, serving: [sagaName],
+                       endpoints: PlaceOrderEndpoints.all(retry: options.immediateRetry).map { $0.delayed(by: options.stepLatency) })
     }
 }
 

@@ -21,9 +21,15 @@ public enum StatementLifecycle {
     public struct Options: Sendable, Hashable {
         /// Amounts up to this are approved automatically; `nil`: every statement waits for a person.
         public var autoApprovalLimit: Int?
+        /// Each automatic step first awaits this long, off the stream thread: a stand-in for the
+        /// call to the approval inbox, the bank or the ledger. Default: none.
+        public var stepLatency: Duration
 
         /// Creates options.
-        public init(autoApprovalLimit: Int? = nil) { self.autoApprovalLimit = autoApprovalLimit }
+        public init(autoApprovalLimit: Int? = nil, stepLatency: Duration = .zero) {
+            self.autoApprovalLimit = autoApprovalLimit
+            self.stepLatency = stepLatency
+        }
     }
 
     /// The state machine.
@@ -44,12 +50,19 @@ public enum StatementLifecycle {
         try machine.transition(from: .paymentInitiated, to: .paymentReceivedInitiated)
         try machine.transition(from: .paymentReceivedInitiated, to: .paymentReceived)
         try machine.transition(from: .paymentReceived, to: .closed)
-        machine.addWorker(StatementWorkers.RequestApproval())
-        if let limit = options.autoApprovalLimit { machine.addWorker(StatementWorkers.AutoApproval(limit: limit)) }
-        machine.addWorker(StatementWorkers.InitiatePayment())
-        machine.addWorker(StatementWorkers.ReceivePayment())
-        machine.addWorker(StatementWorkers.ReconcilePayment())
-        machine.addWorker(StatementWorkers.CloseStatement())
+        func add(_ worker: some StateWorker<Statement>) {
+            if options.stepLatency > .zero {
+                machine.addWorker(DelayedStateWorker(worker, latency: options.stepLatency))
+            } else {
+                machine.addWorker(worker)
+            }
+        }
+        add(StatementWorkers.RequestApproval())
+        if let limit = options.autoApprovalLimit { add(StatementWorkers.AutoApproval(limit: limit)) }
+        add(StatementWorkers.InitiatePayment())
+        add(StatementWorkers.ReceivePayment())
+        add(StatementWorkers.ReconcilePayment())
+        add(StatementWorkers.CloseStatement())
         return machine
     }
 

@@ -77,8 +77,37 @@ public struct SagaEndpoint: Sendable {
         self.undoBody = undoBody
     }
 
+    /// `endpoint` with other bodies (its settings were checked when it was made).
+    private init(copying endpoint: SagaEndpoint, doBody: @escaping Body, undoBody: Body?) {
+        topicSuffix = endpoint.topicSuffix
+        kind = endpoint.kind
+        scope = endpoint.scope
+        primaryConcurrency = endpoint.primaryConcurrency
+        revertConcurrency = endpoint.revertConcurrency
+        primaryRetry = endpoint.primaryRetry
+        revertRetry = endpoint.revertRetry
+        timeout = endpoint.timeout
+        self.doBody = doBody
+        self.undoBody = undoBody
+    }
+
     /// The primary topic.
     public var doTopic: String { "saga.do.\(topicSuffix)" }
     /// The compensation topic (command endpoints).
     public var undoTopic: String { "saga.undo.\(topicSuffix)" }
+}
+
+extension SagaEndpoint {
+    /// The same endpoint with each execution (primary and compensation) first awaiting
+    /// `latency`: a stand-in for a remote call's round trip, for demos and benchmarks.
+    public func delayed(by latency: Duration) -> SagaEndpoint {
+        guard latency > .zero else { return self }
+        func delay(_ body: @escaping Body) -> Body {
+            { execution in
+                try await Task.sleep(for: latency)
+                try await body(&execution)
+            }
+        }
+        return SagaEndpoint(copying: self, doBody: delay(doBody), undoBody: undoBody.map(delay))
+    }
 }

@@ -33,6 +33,14 @@ struct StatementCommand: AsyncParsableCommand {
     var commitEvery: Int = 1_000
     @Option(help: "e2e: a raw librdkafka property key=value for the processor's clients (repeatable).")
     var kafkaProperty: [String] = []
+    @Option(help: "Milliseconds every automatic step awaits first, off the stream thread (a stand-in for a remote call).")
+    var stepLatency: Int = 0
+    @Option(help: "e2e: most calls in flight per stream thread.") var maxInFlightCalls: Int = 4_096
+
+    /// The lifecycle's options: everything approved automatically, each step after `--step-latency`.
+    var lifecycle: StatementLifecycle.Options {
+        StatementLifecycle.Options(autoApprovalLimit: Int.max, stepLatency: .milliseconds(stepLatency))
+    }
 
     func validate() throws {
         guard FlowstateConfig.ProcessingGuarantee(rawValue: guarantee) != nil else {
@@ -44,6 +52,8 @@ struct StatementCommand: AsyncParsableCommand {
             throw ValidationError("--kafka-property: \(error.message)")
         }
         if mode == .e2e, bootstrapServers == nil { throw ValidationError("--mode e2e needs --bootstrap-servers") }
+        guard stepLatency >= 0 else { throw ValidationError("--step-latency must not be negative (got \(stepLatency))") }
+        guard maxInFlightCalls > 0 else { throw ValidationError("--max-in-flight-calls must be positive (got \(maxInFlightCalls))") }
         guard statements > 0, organisations > 0, partitions > 0, threads > 0, commitEvery > 0, commitIntervalMs > 0 else {
             throw ValidationError("--statements, --organisations, --partitions, --threads, --commit-every and "
                                   + "--commit-interval-ms must be positive")
@@ -61,8 +71,8 @@ struct StatementCommand: AsyncParsableCommand {
 
     private func endToEnd() async throws {
         let servers = bootstrapServers!
-        let topology = try StatementLifecycle.topology(.init(autoApprovalLimit: Int.max))
-        let machine = try StatementLifecycle.machine(.init(autoApprovalLimit: Int.max))
+        let topology = try StatementLifecycle.topology(lifecycle)
+        let machine = try StatementLifecycle.machine(lifecycle)
         // The dev-broker has the status topics; the command router's topics may be missing.
         let admin = try KafkaAdmin(config: KafkaAdminConfig(bootstrapServers: [servers]))
         let existing = Set(try await admin.describeTopics(nil).map(\.name))
@@ -80,6 +90,7 @@ struct StatementCommand: AsyncParsableCommand {
         config.processingGuarantee = FlowstateConfig.ProcessingGuarantee(rawValue: guarantee)!
         config.commitInterval = .milliseconds(commitIntervalMs)
         config.kafkaProperties = try FlowstateConfig.kafkaProperties(parsing: kafkaProperty)
+        config.maxInFlightCalls = maxInFlightCalls
         let app = FlowstateApplication(topology: topology, config: config)
 
         signal(SIGTERM, SIG_IGN)
@@ -100,8 +111,8 @@ struct StatementCommand: AsyncParsableCommand {
     // MARK: - In process: the engine alone
 
     private func inProcess() throws {
-        let topology = try StatementLifecycle.topology(.init(autoApprovalLimit: Int.max))
-        let machine = try StatementLifecycle.machine(.init(autoApprovalLimit: Int.max))
+        let topology = try StatementLifecycle.topology(lifecycle)
+        let machine = try StatementLifecycle.machine(lifecycle)
         let directory = stateDir ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("flowstate-bench-\(UUID().uuidString)").path
         defer { if stateDir == nil { try? FileManager.default.removeItem(atPath: directory) } }

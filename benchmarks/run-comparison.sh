@@ -11,7 +11,9 @@
 # SYSTEMS ("flowstate passthrough quix"), COMMIT_INTERVAL_MS (100, every system),
 # RESULTS_FILE (raw RESULT lines; default under a temporary directory); Flowstate rows only:
 # FLOWSTATE_GUARANTEES ("exactly-once at-least-once"), FLOWSTATE_THREADS ("1 2"),
-# FLOWSTATE_IN_PROCESS (yes; no skips the in-process rows).
+# FLOWSTATE_IN_PROCESS (yes; no skips the in-process rows), FLOWSTATE_STEP_LATENCIES ("0": milliseconds
+# every automatic step awaits, off the stream thread, a stand-in for a remote call; "0 20 200"
+# gives the I/O-bound rows).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -125,12 +127,16 @@ for system in $systems; do
         #     (JSON at the topic boundaries) and prints its own `RESULT events=.. seconds=..
         #     events_per_s=.. p50_ms=.. p99_ms=.. peak_rss_mib=.. cpu_s=.. cpu_s_per_million_events=..` line.
         if [ "$flowstate_available" = yes ]; then
-            for guarantee in $flowstate_guarantees; do
-                for threads in $flowstate_threads; do
-                    log "== Flowstate end-to-end, $guarantee, $threads thread(s)"
-                    run_one "Flowstate" "$guarantee" "$threads" "$flowstate_bench" statement --mode e2e \
-                        --guarantee "$guarantee" --threads "$threads" --bootstrap-servers @BOOTSTRAP@ \
-                        --state-dir @STATE@ --commit-interval-ms "$commit_ms"
+            for latency in ${FLOWSTATE_STEP_LATENCIES:-0}; do
+                label="Flowstate"
+                [ "$latency" = 0 ] || label="Flowstate, $latency ms steps"
+                for guarantee in $flowstate_guarantees; do
+                    for threads in $flowstate_threads; do
+                        log "== $label end-to-end, $guarantee, $threads thread(s)"
+                        run_one "$label" "$guarantee" "$threads" "$flowstate_bench" statement --mode e2e \
+                            --guarantee "$guarantee" --threads "$threads" --bootstrap-servers @BOOTSTRAP@ \
+                            --state-dir @STATE@ --commit-interval-ms "$commit_ms" --step-latency "$latency"
+                    done
                 done
             done
             log "== Flowstate in-process"

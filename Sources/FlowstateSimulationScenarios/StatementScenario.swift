@@ -43,8 +43,11 @@ package struct StatementScenario: SimulationScenario {
     /// None exactly: every output carries a wall-clock timestamp; ``verify(_:)`` checks them.
     package var checkedOutputTopics: [String] { [] }
 
+    /// The lifecycle with asynchronous steps: each worker's step is a call (its real wait, a
+    /// nanosecond, is nothing) that finishes when the simulation says, after a seed-chosen delay
+    /// of simulated time, so crashes, pauses and rebalances find steps in flight.
     package func makeTopology() throws -> Topology {
-        try StatementLifecycle.topology(.init(autoApprovalLimit: autoApprovalLimit))
+        try StatementLifecycle.topology(.init(autoApprovalLimit: autoApprovalLimit, stepLatency: .nanoseconds(1)))
     }
 
     package func makeInput(_ random: inout SimulationRandom, after earlier: [SimulationInput]) -> SimulationInput {

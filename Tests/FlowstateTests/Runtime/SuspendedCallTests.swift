@@ -75,9 +75,21 @@ struct SuspendedCallTests {
         config.maxInFlightCalls = maxInFlightCalls
         let app = FlowstateApplication(topology: try slowCallTopology(probe: probe, timeout: timeout), config: config,
                                        embeddedCluster: harness.cluster)
+        // The application's status reports the calls in flight (the pods' flowstate_calls_in_flight).
+        let sampling = Task {
+            var most = 0
+            while !Task.isCancelled {
+                most = max(most, app.runtimeStatus.callsInFlight)
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return most
+        }
         let outputs = try await withRunningApplication(app) {
             try await harness.drain(topic: "called", partitions: partitions, count: count, timeout: .seconds(90))
         }
+        sampling.cancel()
+        let reported = await sampling.value
+        #expect(reported > 0, "status reported calls running or waiting: at most \(reported)")
         #expect(app.state == .stopped, "failure: \(String(describing: app.failure))")
         return outputs
     }

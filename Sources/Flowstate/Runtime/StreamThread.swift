@@ -41,8 +41,12 @@ final class StreamThread: @unchecked Sendable {
     private let calls: CallScheduler
     /// Whether a commit is due and waits for the calls in flight (fetching is paused meanwhile).
     private var draining = false
-    /// Partitions paused for back-pressure or a commit waiting on calls.
+    /// Partitions paused for back-pressure.
     private var pausedPartitions: Set<KafkaTopicPartition> = []
+    /// Records polled while a commit waits for calls or the calls are at their bound: processed
+    /// after, in order. (Pausing at once would make librdkafka drop and fetch again everything it
+    /// had prefetched.)
+    private var held: [KafkaConsumerRecord] = []
 
     init(index: Int, topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier,
          partitionCounts: [String: Int], status: RuntimeStatus, logger: Logger,
@@ -218,10 +222,17 @@ final class StreamThread: @unchecked Sendable {
     private func runOnce() throws {
         guard let consumer, let producer else { return }
         let waitingOnCalls = hasPendingCalls
-        let records = try consumer.poll(maxRecords: config.maxPollRecords, timeout: waitingOnCalls ? .zero : .milliseconds(50))
+        var records = try consumer.poll(maxRecords: config.maxPollRecords, timeout: waitingOnCalls ? .zero : .milliseconds(50))
         if let error = callbackError {
             callbackError = nil
             throw error
+        }
+        if draining || callLoad >= config.maxInFlightCalls {
+            held += records
+            records = []
+        } else if !held.isEmpty {
+            records = held + records
+            held = []
         }
         var processed = 0
         defer {
@@ -315,11 +326,16 @@ final class StreamThread: @unchecked Sendable {
         }
     }
 
-    /// Pauses every assigned partition while a commit waits on calls or the records waiting on
-    /// calls reach ``FlowstateConfig/maxInFlightCalls``; resumes them after. Polling goes on.
+    /// Calls running or waiting for a slot, and records queued behind keys with a call in flight.
+    private var callLoad: Int {
+        calls.inFlight + calls.waitingCount + tasks.values.reduce(0) { $0 + $1.pendingRecords }
+    }
+
+    /// Pauses every assigned partition while the records held (polled while a commit waits on
+    /// calls or the calls reach ``FlowstateConfig/maxInFlightCalls``) reach ten polls' worth;
+    /// resumes them once the held records are processed. Polling goes on.
     private func applyBackPressure(_ consumer: any StreamConsumer) throws {
-        let load = calls.inFlight + calls.waitingCount + tasks.values.reduce(0) { $0 + $1.pendingRecords }
-        let pause = draining || load >= config.maxInFlightCalls
+        let pause = held.count >= 10 * config.maxPollRecords
         if pause {
             let assigned = Set(tasks.values.flatMap(\.sourcePartitions))
             let newlyPaused = assigned.subtracting(pausedPartitions)
@@ -480,6 +496,7 @@ final class StreamThread: @unchecked Sendable {
         for task in tasks.values { positions.merge(task.rewind(keepingWrittenKeys: unfiltered)) { $1 } }
         forgetCalls(of: tasks.keys)
         draining = false
+        held = []  // every task's partitions are sought back
         if !positions.isEmpty { try consumer?.seek(positions) }
         try sendRewrites()
         status.update { $0.aborts += 1 }
@@ -519,6 +536,7 @@ final class StreamThread: @unchecked Sendable {
         forgetCalls(of: closed)
         tasks = [:]
         draining = false
+        held = []
         pausedPartitions = []
         status.update {
             $0.assignedTasks[index] = []
@@ -531,6 +549,9 @@ final class StreamThread: @unchecked Sendable {
     // MARK: - Rebalance callbacks (run inside poll, on this thread)
 
     fileprivate func partitionsAssigned(_ partitions: [KafkaTopicPartition]) -> [KafkaTopicPartition: KafkaOffset] {
+        let assigned = Set(partitions)
+        held.removeAll { assigned.contains($0.topicPartition) }  // they start where the task resumes
+        pausedPartitions.subtract(assigned)
         do {
             try reach(.duringRebalance)
             setState(.restoring)
@@ -645,6 +666,7 @@ final class StreamThread: @unchecked Sendable {
                 }
                 forgetCalls(of: tasks.keys)
                 draining = false
+                held = []  // the kept tasks' partitions are sought back, the lost ones are gone
                 if !positions.isEmpty { try consumer?.seek(positions) }
             } else {
                 try drainCalls()
@@ -655,6 +677,7 @@ final class StreamThread: @unchecked Sendable {
         }
         let revoked = Set(partitions)
         pausedPartitions.subtract(revoked)
+        held.removeAll { revoked.contains($0.topicPartition) }
         var closed: [TaskID] = []
         for (id, task) in tasks where task.sourcePartitions.contains(where: revoked.contains) {
             task.close(clean: !lost && callbackError == nil)

@@ -1,5 +1,6 @@
 import Flowstate
 import FlowstateTesting
+import Foundation
 import Saga
 import Testing
 
@@ -74,5 +75,62 @@ private struct Ship: StateWorker {
                 == Parcel(id: "later", status: .received))
         let history = try driver.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self).get("later")
         #expect(history == [LifecycleEvent(status: "received", at: 5_000, actor: "external")])
+    }
+}
+
+/// packed → shipped through a flaky carrier: fails its first `failures` tries of each parcel,
+/// noting the idempotency key and attempt of every try.
+private final class FlakyCarrier: StateWorker, @unchecked Sendable {
+    let failures: Int
+    private let lock = NSLock()
+    private var tries: [(key: String?, attempt: Int)] = []
+    init(failures: Int) { self.failures = failures }
+
+    var retry: ImmediateRetryPolicy { ImmediateRetryPolicy(maxAttempts: 3, backoff: .milliseconds(1)) }
+    func isApplicable(_ parcel: Parcel) -> Bool { parcel.status == .packed }
+    func process(_ parcel: Parcel) async throws -> Parcel? {
+        let attempt = StateWorkerCall.attempt
+        lock.withLock { tries.append((StateWorkerCall.idempotencyKey, attempt)) }
+        if attempt <= failures { throw SagaDefinitionError("carrier busy (try \(attempt))") }
+        return Parcel(id: parcel.id, status: .shipped)
+    }
+    var seen: [(key: String?, attempt: Int)] { lock.withLock { tries } }
+}
+
+@Suite struct StateWorkerRetryTests {
+    fileprivate func machine(_ carrier: FlakyCarrier) throws -> StateMachine<Parcel> {
+        var machine = StateMachine<Parcel>(name: "parcel", initial: .received)
+        try machine.transition(from: .received, to: .packed)
+        try machine.transition(from: .packed, to: .shipped)
+        machine.addWorker(Pack())
+        machine.addWorker(carrier)
+        return machine
+    }
+
+    @Test func aFailingWorkerIsRetriedWithTheSameIdempotencyKey() throws {
+        let carrier = FlakyCarrier(failures: 2)
+        let machine = try machine(carrier)
+        let driver = try TopologyTestDriver(topology: try machine.topology(), applicationID: "parcels")
+        defer { driver.close() }
+        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
+            .pipeInput(key: "depot", value: Parcel(id: "p1", status: .received))
+        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status == .shipped)
+        #expect(carrier.seen.map(\.attempt) == [1, 2, 3])
+        #expect(Set(carrier.seen.map(\.key)) == ["parcel/p1/packed/2"], "one key for the transition: \(carrier.seen.map(\.key))")
+        #expect(driver.deadLetters.isEmpty)
+    }
+
+    @Test func aWorkerThatKeepsFailingDeadLettersItsRecordAndLeavesTheEntity() throws {
+        let carrier = FlakyCarrier(failures: 5)
+        let machine = try machine(carrier)
+        let driver = try TopologyTestDriver(topology: try machine.topology(), applicationID: "parcels")
+        defer { driver.close() }
+        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
+            .pipeInput(key: "depot", value: Parcel(id: "p1", status: .received))
+        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status == .packed)
+        #expect(carrier.seen.count == 3, "three tries: \(carrier.seen.count)")
+        let reason = driver.deadLetters.first?.reason ?? ""
+        #expect(driver.deadLetters.count == 1)
+        #expect(reason.contains("failed 3 time(s)") && reason.contains("carrier busy (try 3)"), "\(reason)")
     }
 }

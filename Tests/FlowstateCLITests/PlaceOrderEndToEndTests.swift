@@ -43,7 +43,10 @@ struct PlaceOrderEndToEndTests {
         }
     }
 
-    @Test func aThousandSagasEndInTheirExpectedTerminalStatusWithCompensationsInReverse() async throws {
+    /// Plain, and (issue 14) with every endpoint a 50 ms call and the worker pod killed with
+    /// SIGKILL while calls are in flight, then started again on its state directory.
+    @Test(arguments: [false, true])
+    func aThousandSagasEndInTheirExpectedTerminalStatusWithCompensationsInReverse(killingTheWorkerMidCall: Bool) async throws {
         let orchestrator = try PlaceOrder.orchestrator()
         let topics = orchestrator.topics
         let broker = try FlowstateProcess(["dev-broker"] + topics.flatMap { ["--topic", "\($0):4"] })
@@ -56,8 +59,12 @@ struct PlaceOrderEndToEndTests {
         let orchestratorPod = try FlowstateProcess(["run", "place-order", "--instance-id", "orchestrator-0", "--http-port", "\(try ListeningSocket.freePort())",
                                                     "--state-dir", "\(root)/orchestrator"] + common,
                                                    logFile: "\(root)/orchestrator.log")
-        let workerPod = try FlowstateProcess(["run", "place-order-worker", "--instance-id", "worker-0", "--http-port", "\(try ListeningSocket.freePort())",
-                                              "--state-dir", "\(root)/worker"] + common, logFile: "\(root)/worker.log")
+        func startWorker(_ run: Int) throws -> FlowstateProcess {
+            try FlowstateProcess(["run", "place-order-worker", "--instance-id", "worker-0", "--http-port", "\(try ListeningSocket.freePort())",
+                                  "--state-dir", "\(root)/worker", "--step-latency", killingTheWorkerMidCall ? "50" : "0"] + common,
+                                 logFile: "\(root)/worker-\(run).log")
+        }
+        var workerPod = try startWorker(1)
 
         let count = 1_000
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
@@ -80,6 +87,18 @@ struct PlaceOrderEndToEndTests {
         defer { reader.close() }
         let instanceSerde = JSONSerde<SagaInstance>()
         var instances: [String: SagaInstance] = [:]
+        if killingTheWorkerMidCall {
+            // Kill the worker once a good share of sagas is under way (its calls in flight, replies
+            // not committed), and start it again 2 s later with the same instance id and state.
+            let underWay = try await reader.waitUntil(timeout: .seconds(60)) {
+                let seen = try reader.latest(of: changelog).mapValues { try instanceSerde.deserialize($0) }
+                return seen.count >= 300 && seen.values.filter(\.status.isTerminal).count < seen.count / 2
+            }
+            #expect(underWay, "sagas are under way before the kill")
+            #expect(await workerPod.stop(signal: SIGKILL, timeout: .seconds(5)) != 0, "the worker dies of SIGKILL")
+            try await Task.sleep(for: .seconds(2))
+            workerPod = try startWorker(2)
+        }
         let expectedDeadLetters = Set((0..<count).filter { $0 != last && Scenario($0) == .compensationFails }.map { "order-\($0)" })
         var deadLettered: Set<String> = []
         let finished = try await reader.waitUntil(timeout: .seconds(120)) {

@@ -34,6 +34,8 @@ public final class FlowstateApplication: Service, Sendable {
     /// Partition counts of source, sink and internal topics, known once ``run()`` prepared them.
     private let partitionCounts = Mutex<[String: Int]?>(nil)
     private let started = Atomic<Bool>(false)
+    /// Where calls run (`nil`: the cooperative pool).
+    private let callExecutor: (any TaskExecutor)?
     private let stopRequested = Atomic<Bool>(false)
 
     /// Creates an application.
@@ -47,19 +49,24 @@ public final class FlowstateApplication: Service, Sendable {
     ///   - metricsFactory: Receives the engine's `flowstate_…` metrics (records processed,
     ///     commits, aborts, restored records, commit latency). Default: the bootstrapped
     ///     metrics system.
+    ///   - callExecutor: Where the calls of workers and endpoints
+    ///     (``ProcessorContext/suspend(_:timeout:_:then:)``) run. Default: Swift's cooperative pool.
     public convenience init(topology: Topology, config: FlowstateConfig, embeddedCluster: EmbeddedCluster? = nil,
                             logger: Logger = Logger(label: "flowstate", factory: { _ in SwiftLogNoOpLogHandler() }),
-                            metricsFactory: any MetricsFactory = MetricsSystem.factory) {
+                            metricsFactory: any MetricsFactory = MetricsSystem.factory,
+                            callExecutor: (any TaskExecutor)? = nil) {
         // Producers partition records without an explicit partition (dead letters) with Java's
         // murmur2, KafkaProducerConfig's default.
         let clients = LibrdkafkaClients(bootstrapServers: config.bootstrapServers, properties: config.kafkaProperties,
                                         sessionTimeout: config.sessionTimeout, embeddedCluster: embeddedCluster, logger: logger)
-        self.init(topology: topology, config: config, clients: clients, logger: logger, metricsFactory: metricsFactory)
+        self.init(topology: topology, config: config, clients: clients, logger: logger, metricsFactory: metricsFactory,
+                  callExecutor: callExecutor)
     }
 
     package init(topology: Topology, config: FlowstateConfig, clients: any KafkaClientSupplier, logger: Logger,
                  wallClock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-                 metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance) {
+                 metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance, callExecutor: (any TaskExecutor)? = nil) {
+        self.callExecutor = callExecutor
         status = RuntimeStatus(metrics: EngineMetrics(applicationID: config.applicationID, factory: metricsFactory))
         self.topology = topology
         self.config = config
@@ -105,7 +112,8 @@ public final class FlowstateApplication: Service, Sendable {
         config.brokerTransactions = try await resolveBrokerTransactions()
         let threads = (0..<config.threads).map {
             StreamThread(index: $0, topology: topology, config: config, clients: clients, partitionCounts: counts,
-                         status: status, logger: logger, wallClock: wallClock)
+                         status: status, logger: logger, wallClock: wallClock,
+                         callExecutor: ConcurrentCallExecutor(preferring: callExecutor))
         }
         self.threads.withLock { $0 = threads }
         threads.forEach { $0.start() }

@@ -54,6 +54,19 @@ struct SlowCallProcessor: Processor {
     }
 }
 
+/// A task executor over a serial dispatch queue that counts the jobs it runs.
+final class QueueTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let queue = DispatchQueue(label: "calls")
+    private let count = Atomic<Int>(0)
+    var jobs: Int { count.load(ordering: .acquiring) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        count.add(1, ordering: .acquiringAndReleasing)
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
 func slowCallTopology(probe: ConcurrencyProbe, timeout: Duration = .seconds(30)) throws -> Topology {
     let builder = TopologyBuilder()
     builder.addStore(Stores.persistent("counts", key: .string, value: .binary(Int.self)))
@@ -68,13 +81,14 @@ struct SuspendedCallTests {
     /// Runs the slow-call topology over `input` until `count` outputs arrive; returns them in
     /// topic order (one partition: the order records were applied in).
     func run(_ input: [(key: String, value: String)], count: Int, partitions: Int = 1, maxInFlightCalls: Int = 4_096,
-             probe: ConcurrencyProbe, timeout: Duration = .seconds(30)) async throws -> [KafkaConsumerRecord] {
+             probe: ConcurrencyProbe, timeout: Duration = .seconds(30),
+             callExecutor: (any TaskExecutor)? = nil) async throws -> [KafkaConsumerRecord] {
         let harness = try EmbeddedClusterHarness(topics: ["calls": partitions, "called": partitions])
         try await harness.produce(topic: "calls", records: input)
         var config = harness.config(applicationID: "calls-\(UUID().uuidString.prefix(8))")
         config.maxInFlightCalls = maxInFlightCalls
         let app = FlowstateApplication(topology: try slowCallTopology(probe: probe, timeout: timeout), config: config,
-                                       embeddedCluster: harness.cluster)
+                                       embeddedCluster: harness.cluster, callExecutor: callExecutor)
         // The application's status reports the calls in flight (the pods' flowstate_calls_in_flight).
         let sampling = Task {
             var most = 0
@@ -132,6 +146,14 @@ struct SuspendedCallTests {
         let values = outputs.map { "\($0.keyString ?? ""):\($0.valueString ?? "")" }
         #expect(values == ["b:1:0", "a:1:0:timeout", "a:2:1"], "b first, then a's hung call (timed out twice), then a's next record")
         #expect(probe.started == 4, "the hung call ran twice: \(probe.started) calls")
+    }
+
+    @Test func callsRunOnTheExecutorTheApplicationIsGiven() async throws {
+        let executor = QueueTaskExecutor()
+        let input = (0..<50).map { (key: "key-\($0)", value: "0:5") }
+        let outputs = try await run(input, count: 50, probe: ConcurrencyProbe(), callExecutor: executor)
+        #expect(outputs.count == 50)
+        #expect(executor.jobs >= 50, "the calls' jobs ran on the given executor: \(executor.jobs)")
     }
 
     @Test func theTestDriverWaitsForCallsAndKeepsEachKeysOrder() throws {

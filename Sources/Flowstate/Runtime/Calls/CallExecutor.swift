@@ -15,19 +15,22 @@ package protocol CallExecutor: AnyObject, Sendable {
     func waitForCompletions(timeout: Duration)
 }
 
-/// Runs each call as a task on Swift's cooperative pool, with a timer task for its timeout: a
-/// call that never returns is reported as timed out and cancelled, and its late result ignored.
+/// Runs each call as a task on Swift's cooperative pool (or a task executor the user gives),
+/// with a timer task for its timeout: a call that never returns is reported as timed out and
+/// cancelled, and its late result ignored.
 package final class ConcurrentCallExecutor: CallExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var completions: [CallCompletion] = []
     private var running: [CallID: Task<Void, Never>] = [:]
+    private let preferred: (any TaskExecutor)?
 
-    package init() {}
+    /// Runs calls on `preferred`, or on the cooperative pool when it is `nil`.
+    package init(preferring preferred: (any TaskExecutor)? = nil) { self.preferred = preferred }
 
     package func start(_ request: CallRequest) {
         let started = ContinuousClock.now
         let latch = CallLatch()
-        let body = Task { [self] in
+        let body = Task(executorPreference: preferred) { [self] in
             let result: Result<any Sendable, any Error>
             do { result = .success(try await request.call()) } catch { result = .failure(error) }
             report(request, result, started: started, latch: latch)

@@ -152,9 +152,6 @@ final class StreamTask {
         return startedCalls
     }
 
-    /// Whether records wait on calls or behind keys: a commit must wait for them.
-    var hasPendingCalls: Bool { !suspended.isEmpty }
-
     /// Records waiting on calls or queued behind their keys.
     var pendingRecords: Int { suspended.count + context.gate.queuedRecords }
 

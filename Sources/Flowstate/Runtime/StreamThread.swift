@@ -39,7 +39,7 @@ final class StreamThread: @unchecked Sendable {
     private var lastStoreSample: ContinuousClock.Instant?
     /// Calls that records suspended on.
     private let calls: CallScheduler
-    /// Whether a commit is due and waits for the calls in flight (fetching is paused meanwhile).
+    /// Whether a commit is due and waits for the calls in flight (new records are held meanwhile).
     private var draining = false
     /// Partitions paused for back-pressure.
     private var pausedPartitions: Set<KafkaTopicPartition> = []
@@ -259,7 +259,7 @@ final class StreamThread: @unchecked Sendable {
         }
         try punctuateWallClock()
         if monotonicClock() - lastCommit >= config.commitInterval {
-            // A transaction holds only finished records: the commit waits (fetching paused)
+            // A transaction holds only finished records: the commit waits (new records held)
             // until no record waits on a call, so a crash or abort runs every unfinished one again.
             draining = hasPendingCalls
             if !draining { try commit() }

@@ -263,8 +263,9 @@ final class EndpointProbe: Sendable {
                 for path in ["/ready", "/metrics"] {
                     let status = (try? await client.get(address: address, path: path))?.status
                     let answered = path == "/ready" ? (status == 200 || status == 503) : status == 200
-                    // A pod unwatched meanwhile (being stopped) may not answer.
-                    guard state.withLock({ $0.pods[name] != nil }) else { continue }
+                    // A pod unwatched meanwhile (being stopped) may not answer; a request cut short
+                    // because the probing itself was cancelled is no pod's failure.
+                    guard !Task.isCancelled, state.withLock({ $0.pods[name] != nil }) else { continue }
                     state.withLock {
                         if answered { $0.answers += 1 } else { $0.failures.append("\(name)\(path): \(status.map(String.init) ?? "no answer")") }
                     }

@@ -150,7 +150,8 @@ struct SuspendedCallTests {
 
     @Test func callsRunOnTheExecutorTheApplicationIsGiven() async throws {
         let executor = QueueTaskExecutor()
-        let input = (0..<50).map { (key: "key-\($0)", value: "0:5") }
+        // 300 ms calls: wide enough that the status sampler sees them in flight on a loaded runner.
+        let input = (0..<50).map { (key: "key-\($0)", value: "0:300") }
         let outputs = try await run(input, count: 50, probe: ConcurrencyProbe(), callExecutor: executor)
         #expect(outputs.count == 50)
         #expect(executor.jobs >= 50, "the calls' jobs ran on the given executor: \(executor.jobs)")

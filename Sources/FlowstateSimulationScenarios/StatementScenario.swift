@@ -33,10 +33,12 @@ package struct StatementScenario: SimulationScenario {
     static let routedCommandsTopic = "statement.routed-commands"
     static let indexTopic = "statement.index"
     static let rejectionsTopic = "statement.rejections"
+    static let workerRetriesTopic = "statement.worker-retries"
     static let initiationTopic = "statement.close-initiated"
 
     package var topics: [String: Int] {
-        let all = Self.statusTopics + [Self.commandsTopic, Self.routedCommandsTopic, Self.indexTopic, Self.rejectionsTopic]
+        let all = Self.statusTopics + [Self.commandsTopic, Self.routedCommandsTopic, Self.indexTopic, Self.rejectionsTopic,
+                                       Self.workerRetriesTopic]
         return Dictionary(uniqueKeysWithValues: all.map { ($0, 4) })
     }
 

@@ -78,59 +78,146 @@ private struct Ship: StateWorker {
     }
 }
 
-/// packed → shipped through a flaky carrier: fails its first `failures` tries of each parcel,
-/// noting the idempotency key and attempt of every try.
+/// packed → shipped through a flaky carrier: fails its first `failures` tries of each parcel
+/// (with `kind`, or a plain error), noting the idempotency key and attempt of every try.
 private final class FlakyCarrier: StateWorker, @unchecked Sendable {
     let failures: Int
+    let kind: StateWorkerError.Kind?
+    let deferredRetry = DeferredRetryPolicy(maxAttempts: 3, initialBackoff: .seconds(2))
     private let lock = NSLock()
     private var tries: [(key: String?, attempt: Int)] = []
-    init(failures: Int) { self.failures = failures }
+    init(failures: Int, kind: StateWorkerError.Kind? = nil) {
+        self.failures = failures
+        self.kind = kind
+    }
 
     var retry: ImmediateRetryPolicy { ImmediateRetryPolicy(maxAttempts: 3, backoff: .milliseconds(1)) }
     func isApplicable(_ parcel: Parcel) -> Bool { parcel.status == .packed }
     func process(_ parcel: Parcel) async throws -> Parcel? {
         let attempt = StateWorkerCall.attempt
         lock.withLock { tries.append((StateWorkerCall.idempotencyKey, attempt)) }
-        if attempt <= failures { throw SagaDefinitionError("carrier busy (try \(attempt))") }
+        if attempt <= failures {
+            let message = "carrier busy (try \(attempt))"
+            switch kind {
+            case .retryable: throw StateWorkerError.retryable(message)
+            case .immediatelyRetryable: throw StateWorkerError.immediatelyRetryable(message)
+            case .nonRetryable: throw StateWorkerError.nonRetryable(message)
+            case nil: throw SagaDefinitionError(message)
+            }
+        }
         return Parcel(id: parcel.id, status: .shipped)
     }
     var seen: [(key: String?, attempt: Int)] { lock.withLock { tries } }
 }
 
 @Suite struct StateWorkerRetryTests {
-    fileprivate func machine(_ carrier: FlakyCarrier) throws -> StateMachine<Parcel> {
+    /// received → packed (Pack), packed → shipped (the carrier, or a person's `deliver`).
+    fileprivate func start(_ carrier: FlakyCarrier) throws -> (TopologyTestDriver, StateMachine<Parcel>) {
         var machine = StateMachine<Parcel>(name: "parcel", initial: .received)
         try machine.transition(from: .received, to: .packed)
         try machine.transition(from: .packed, to: .shipped)
+        try machine.transition(from: .packed, to: .shipped, command: "deliver")
         machine.addWorker(Pack())
         machine.addWorker(carrier)
-        return machine
-    }
-
-    @Test func aFailingWorkerIsRetriedWithTheSameIdempotencyKey() throws {
-        let carrier = FlakyCarrier(failures: 2)
-        let machine = try machine(carrier)
         let driver = try TopologyTestDriver(topology: try machine.topology(), applicationID: "parcels")
-        defer { driver.close() }
         try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
             .pipeInput(key: "depot", value: Parcel(id: "p1", status: .received))
-        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status == .shipped)
+        return (driver, machine)
+    }
+
+    fileprivate func status(_ driver: TopologyTestDriver, _ machine: StateMachine<Parcel>) throws -> Parcel.Status? {
+        try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status
+    }
+
+    @Test func aFailingWorkerIsRetriedAtOnceWithTheSameIdempotencyKey() throws {
+        let carrier = FlakyCarrier(failures: 2)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        #expect(try status(driver, machine) == .shipped)
         #expect(carrier.seen.map(\.attempt) == [1, 2, 3])
         #expect(Set(carrier.seen.map(\.key)) == ["parcel/p1/packed/2"], "one key for the transition: \(carrier.seen.map(\.key))")
         #expect(driver.deadLetters.isEmpty)
     }
 
-    @Test func aWorkerThatKeepsFailingDeadLettersItsRecordAndLeavesTheEntity() throws {
-        let carrier = FlakyCarrier(failures: 5)
-        let machine = try machine(carrier)
-        let driver = try TopologyTestDriver(topology: try machine.topology(), applicationID: "parcels")
+    @Test func immediateTriesSpentTheStepIsRetriedLaterByADurableTimerWhileTheEntityWaitsInItsStatus() throws {
+        // Three immediate tries fail; the first deferred attempt (2 s later) fails once more and
+        // succeeds on its second immediate try.
+        let carrier = FlakyCarrier(failures: 4)
+        let (driver, machine) = try start(carrier)
         defer { driver.close() }
-        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
-            .pipeInput(key: "depot", value: Parcel(id: "p1", status: .received))
-        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status == .packed)
-        #expect(carrier.seen.count == 3, "three tries: \(carrier.seen.count)")
+        #expect(try status(driver, machine) == .packed)
+        #expect(carrier.seen.count == 3)
+        #expect(driver.deadLetters.isEmpty, "\(driver.deadLetters.map(\.reason))")
+        try driver.advanceWallClockTime(by: .milliseconds(1_500))
+        #expect(carrier.seen.count == 3, "not due yet")
+        try driver.advanceWallClockTime(by: .seconds(1))
+        #expect(try status(driver, machine) == .shipped)
+        #expect(carrier.seen.map(\.attempt) == [1, 2, 3, 4, 5])
+        #expect(Set(carrier.seen.map(\.key)) == ["parcel/p1/packed/2"])
+        #expect(driver.records(of: machine.workerRetriesTopic).count == 1)
+        #expect(driver.deadLetters.isEmpty)
+        let history = try driver.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self).get("p1")
+        #expect(history?.map(\.status) == ["received", "packed", "shipped"], "a retry adds no history entry")
+    }
+
+    @Test func aRetryableFailureSkipsImmediateTriesAndWaitsForTheTimer() throws {
+        let carrier = FlakyCarrier(failures: 1, kind: .retryable)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        #expect(carrier.seen.count == 1)
+        #expect(try status(driver, machine) == .packed)
+        try driver.advanceWallClockTime(by: .seconds(3))
+        #expect(try status(driver, machine) == .shipped)
+        #expect(carrier.seen.map(\.attempt) == [1, 2])
+    }
+
+    @Test func aNonRetryableFailureDeadLettersAtOnceWithTheReason() throws {
+        let carrier = FlakyCarrier(failures: 1, kind: .nonRetryable)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        #expect(carrier.seen.count == 1)
+        #expect(try status(driver, machine) == .packed)
         let reason = driver.deadLetters.first?.reason ?? ""
         #expect(driver.deadLetters.count == 1)
-        #expect(reason.contains("failed 3 time(s)") && reason.contains("carrier busy (try 3)"), "\(reason)")
+        #expect(reason.contains("failed 1 time(s)") && reason.contains("carrier busy (try 1)"), "\(reason)")
+        try driver.advanceWallClockTime(by: .seconds(10))
+        #expect(carrier.seen.count == 1, "no retry after a non-retryable failure")
+    }
+
+    @Test func aWorkerThatKeepsFailingDeadLettersItsRecordWhenDeferredRetriesAreSpent() throws {
+        // Three deferred attempts (the first one included) of three immediate tries each.
+        let carrier = FlakyCarrier(failures: 100)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        for _ in 0..<10 { try driver.advanceWallClockTime(by: .seconds(2)) }
+        #expect(try status(driver, machine) == .packed)
+        #expect(carrier.seen.count == 9, "three rounds of three tries: \(carrier.seen.map(\.attempt))")
+        let reason = driver.deadLetters.first?.reason ?? ""
+        #expect(driver.deadLetters.count == 1)
+        #expect(reason.contains("failed 9 time(s)") && reason.contains("carrier busy (try 9)")
+                && reason.contains("3 deferred attempt(s)"), "\(reason)")
+    }
+
+    @Test func aRetryWhoseEntityMovedOnMeanwhileIsDropped() throws {
+        let carrier = FlakyCarrier(failures: 1, kind: .retryable)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        // A person delivers the parcel while its carrier step waits for the retry; the retry, due
+        // later, finds the parcel shipped and does not run.
+        try driver.inputTopic(machine.commandsTopic, key: .string, value: .json(StateMachineCommand.self))
+            .pipeInput(key: "p1", value: StateMachineCommand(entityID: "p1", name: "deliver", actor: "clerk"))
+        #expect(try status(driver, machine) == .shipped)
+        try driver.advanceWallClockTime(by: .seconds(5))
+        #expect(carrier.seen.count == 1, "the stale retry ran: \(carrier.seen.map(\.attempt))")
+        #expect(driver.records(of: machine.workerRetriesTopic).isEmpty)
+        #expect(driver.deadLetters.isEmpty)
+    }
+
+    @Test func aStatusNamedLikeOneOfTheMachinesOwnTopicsIsRejected() throws {
+        enum Odd: String, StateMachineStatus { case open, rejections }
+        struct Ticket: StateMachineEntity { var id: String; var status: Odd; var partitionKey: String { id } }
+        var machine = StateMachine<Ticket>(name: "ticket", initial: .open)
+        try machine.transition(from: .open, to: .rejections)
+        #expect(throws: SagaDefinitionError.self) { try machine.validate() }
     }
 }

@@ -9,6 +9,7 @@ final class BoundWorker<Entity: StateMachineEntity>: Sendable {
     let actor: String
     let timeout: Duration
     let retry: ImmediateRetryPolicy
+    let deferredRetry: DeferredRetryPolicy
     let isApplicable: @Sendable (Entity) -> Bool
     /// The worker's step when it is a ``SynchronousStateWorker``: it runs on the stream thread.
     let synchronous: (@Sendable (Entity) throws -> Entity?)?
@@ -20,6 +21,7 @@ final class BoundWorker<Entity: StateMachineEntity>: Sendable {
         actor = worker.actor
         timeout = worker.timeout
         retry = worker.retry
+        deferredRetry = worker.deferredRetry
         isApplicable = { worker.isApplicable($0) }
         if let synchronousWorker = worker as? any SynchronousStateWorker<Entity> {
             synchronous = Self.step(of: synchronousWorker)

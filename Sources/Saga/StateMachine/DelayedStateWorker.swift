@@ -18,6 +18,8 @@ public struct DelayedStateWorker<Wrapped: StateWorker>: StateWorker {
     public var timeout: Duration { wrapped.timeout }
     /// The wrapped worker's retry policy.
     public var retry: ImmediateRetryPolicy { wrapped.retry }
+    /// The wrapped worker's deferred retry policy.
+    public var deferredRetry: DeferredRetryPolicy { wrapped.deferredRetry }
     /// Whether the wrapped worker applies.
     public func isApplicable(_ entity: Wrapped.Entity) -> Bool { wrapped.isApplicable(entity) }
 

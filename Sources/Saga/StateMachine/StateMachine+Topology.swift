@@ -17,10 +17,19 @@ extension StateMachine {
     public var pendingCommandsStore: String { "\(name)-pending-commands" }
     /// Internal: entity id → partition key, written when an entity is created.
     public var indexTopic: String { "\(name).index" }
+    /// Internal: entities whose worker's step is retried later, sent by the durable timers of
+    /// the worker-retry store when due (keyed by partition key).
+    public var workerRetriesTopic: String { "\(name).worker-retries" }
+    /// The durable timers of workers' deferred retries, keyed by entity id.
+    public var workerRetryStore: String { "\(name)-worker-retries" }
     /// Every status topic, in status order.
     public var statusTopics: [String] { Entity.Status.allCases.map(topic(of:)) }
     /// Every topic the machine reads or writes.
-    public var topics: [String] { statusTopics + [commandsTopic, rejectionsTopic, routedCommandsTopic, indexTopic] }
+    public var topics: [String] {
+        statusTopics + [commandsTopic, rejectionsTopic, routedCommandsTopic, indexTopic, workerRetriesTopic]
+    }
+    /// The suffixes of the machine's own topics, which no status may take.
+    static var reservedTopicSuffixes: Set<String> { ["commands", "rejections", "routed-commands", "index", "worker-retries"] }
 
     /// Builds the machine's topology (see ``addTo(_:)``).
     ///
@@ -44,8 +53,10 @@ extension StateMachine {
     ///   looks up the entity's partition key and re-keys the command to it. A command that
     ///   arrives before its entity's index entry waits for it (``commandIndexWait``).
     ///
-    /// Records that cannot be processed (a worker throwing, undecodable JSON) go to the
-    /// dead-letter topic with the reason, and change nothing.
+    /// A worker's step that fails is retried at once, then later through durable timers (the
+    /// entity keeps its status; see ``StateWorker/deferredRetry``). Records that cannot be
+    /// processed (undecodable JSON, a worker's non-retryable failure or retries spent) go to
+    /// the dead-letter topic with the reason, and change nothing.
     ///
     /// Every task counts its entities per status every ``statusCountInterval`` into
     /// `statusCounts` (the `flowstate_status_entities{machine,status}` gauges of this process).
@@ -68,11 +79,14 @@ extension StateMachine {
             .partitioned(byValueIn: indexStore))
         builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
         builder.addStore(Stores.persistent(pendingCommandsStore, key: .string, value: .binary([PendingCommand].self)))
+        builder.addStore(Stores.timers(workerRetryStore))
 
         let transition = "\(name)-transition", apply = "\(name)-apply-command"
         let route = "\(name)-route-command", index = "\(name)-index-entity"
-        builder.addSource("\(name)-statuses", topics: statusTopics, key: .string, value: .json(Entity.self))
-            .process(transition, stores: [entityStore, historyStore]) { EntityEventProcessor(machine: machine, census: census) }
+        builder.addSource("\(name)-statuses", topics: statusTopics + [workerRetriesTopic], key: .string, value: .json(Entity.self))
+            .process(transition, stores: [entityStore, historyStore, workerRetryStore]) {
+                EntityEventProcessor(machine: machine, census: census)
+            }
         builder.addSource("\(name)-routed-commands", topics: [routedCommandsTopic], key: .string,
                           value: .json(StateMachineCommand.self))
             .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }
@@ -85,6 +99,7 @@ extension StateMachine {
             builder.addSink(sinkName(status), topic: topic(of: status), parents: [transition, apply], key: .string, value: .bytes)
         }
         builder.addSink("\(name)-to-index", topic: indexTopic, parents: [transition], key: .string, value: .bytes)
+        builder.addSink("\(name)-to-worker-retries", topic: workerRetriesTopic, parents: [transition], key: .string, value: .bytes)
         builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route, index], key: .string, value: .bytes)
         builder.addSink("\(name)-to-rejections", topic: rejectionsTopic, parents: [transition, apply, route],
                         key: .string, value: .bytes)

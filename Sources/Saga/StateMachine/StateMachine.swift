@@ -69,6 +69,9 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     /// entries from two topics, so a command sent as soon as the entity appears can overtake
     /// the entry). Default: 30 seconds.
     public var commandIndexWait: Duration = .seconds(30)
+    /// How often each task looks for workers' deferred retries that are due (a range scan of
+    /// the due ones only). Default: 500 milliseconds.
+    public var workerRetryCheckInterval: Duration = .milliseconds(500)
     private(set) var workers: [any StateWorker<Entity>] = []
 
     /// Creates a machine with no transitions.
@@ -121,7 +124,13 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     ///   cannot be reached from the initial one.
     public func validate() throws(SagaDefinitionError) {
         try TopicNames.validate(name, what: "state machine name")
-        for status in Entity.Status.allCases { try TopicNames.validate(status.rawValue, what: "status") }
+        for status in Entity.Status.allCases {
+            try TopicNames.validate(status.rawValue, what: "status")
+            guard !Self.reservedTopicSuffixes.contains(status.rawValue) else {
+                throw SagaDefinitionError("status \(status.rawValue) would share its topic with the machine's own "
+                                          + "\(name).\(status.rawValue); rename it")
+            }
+        }
         guard !transitions.isEmpty else { throw SagaDefinitionError("state machine \(name) has no transitions") }
         var reached: Set<Entity.Status> = [initialStatus]
         var frontier = [initialStatus]

@@ -37,9 +37,15 @@ public protocol StateWorker<Entity>: Sendable {
     /// Longest one step may run before it fails as retryable (``Flowstate/CallTimeout``).
     /// Default: 30 s.
     var timeout: Duration { get }
-    /// How often a failed step runs again at once (after `backoff`, on a timer) before its
-    /// record goes to the dead-letter topic. Default: 3 tries, 50 ms apart.
+    /// How often a failed step runs again at once (after `backoff`, on a timer, in the same
+    /// call) before it is retried later under ``deferredRetry``. Default: 3 tries, 50 ms apart.
     var retry: ImmediateRetryPolicy { get }
+    /// How often and how late a step that failed as retryable (``StateWorkerError/retryable(_:)``,
+    /// or immediate tries spent) runs again, through a durable timer: the entity keeps its
+    /// status meanwhile, the timer survives restarts and rebalances, and commits are not held
+    /// up. Attempts spent, the triggering record goes to the dead-letter topic with the reason.
+    /// Default: 5 attempts, 1 s doubling up to 60 s.
+    var deferredRetry: DeferredRetryPolicy { get }
     /// Does the step's work (it may call external systems) and returns the entity in its next
     /// status, or `nil` when there is nothing to do yet.
     ///
@@ -47,8 +53,10 @@ public protocol StateWorker<Entity>: Sendable {
     /// run more than once for the same transition (a retry, an abort, a crash): pass
     /// ``StateWorkerCall/idempotencyKey`` to the services it calls.
     ///
-    /// - Throws: Any error; the step is retried as ``retry`` says, then the triggering record
-    ///   goes to the dead-letter topic with the reason and the entity stays as it was.
+    /// - Throws: ``StateWorkerError`` to say how the step failed: `nonRetryable` sends the
+    ///   triggering record to the dead-letter topic at once, `retryable` retries later
+    ///   (``deferredRetry``), `immediatelyRetryable` and any other error retry at once
+    ///   (``retry``), then later. The entity keeps its status until a try succeeds.
     func process(_ entity: Entity) async throws -> Entity?
 }
 
@@ -59,7 +67,16 @@ extension StateWorker {
     public var timeout: Duration { .seconds(30) }
     /// 3 tries, 50 ms apart.
     public var retry: ImmediateRetryPolicy { ImmediateRetryPolicy() }
+    /// 5 attempts, 1 s doubling up to 60 s.
+    public var deferredRetry: DeferredRetryPolicy { .primaryDefault }
 }
+
+/// How a worker's step failed: the kinds of saga endpoints' failures (retryable,
+/// immediately retryable, non-retryable).
+public typealias StateWorkerError = SagaEndpointError
+
+/// How often and how late a state-machine worker's step is retried through durable timers.
+public typealias DeferredRetryPolicy = SagaRetryPolicy
 
 /// What a ``StateWorker`` step knows of the call it runs in (task-local values).
 public enum StateWorkerCall {
@@ -67,7 +84,7 @@ public enum StateWorkerCall {
     /// aborted transaction, a crash): `<machine>/<entity id>/<status>/<transitions so far>`.
     /// Pass it to the services the step calls so that they apply the step once.
     @TaskLocal public static var idempotencyKey: String?
-    /// The try of this step: 1 first, then 2, 3, … on immediate retries.
+    /// The try of this step: 1 first, then 2, 3, … on every retry, immediate or deferred.
     @TaskLocal public static var attempt = 1
 }
 
@@ -80,7 +97,9 @@ public protocol SynchronousStateWorker<Entity>: StateWorker {
     /// Does the step's work and returns the entity in its next status, or `nil` when there is
     /// nothing to do yet.
     ///
-    /// - Throws: Any error; as for ``StateWorker/process(_:)``.
+    /// - Throws: ``StateWorkerError/retryable(_:)`` to retry later (``StateWorker/deferredRetry``);
+    ///   any other error sends the triggering record to the dead-letter topic at once (a step
+    ///   that does not wait gives the same answer when repeated at once).
     func processSynchronously(_ entity: Entity) throws -> Entity?
 }
 

@@ -71,12 +71,15 @@ struct TransitionWriter<Entity: StateMachineEntity> {
 }
 
 /// Handles an entity arriving on a status topic: creates it (initial status), checks it is
-/// current, and runs the first applicable worker.
+/// current, and runs the first applicable worker; retries a failed step later through durable
+/// timers that send the entity to `<machine>.worker-retries`, which it reads too.
 struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     var writer: TransitionWriter<Entity>
     let indexSink: String
+    let retrySink: String
     let census: StatusCensus?
     private var share: StatusCensusShare?
+    private var retries: DurableTimers<String, WorkerRetryTimer>?
     /// The machine's workers and worker transitions, read per record without copying the machine.
     private let workers: [BoundWorker<Entity>]
     private let workerTransitions: StateMachine<Entity>.WorkerTransitions
@@ -84,6 +87,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     init(machine: StateMachine<Entity>, census: StatusCensus? = nil) {
         writer = TransitionWriter(machine: machine)
         indexSink = "\(machine.name)-to-index"
+        retrySink = "\(machine.name)-to-worker-retries"
         self.census = census
         workers = machine.workers.map { BoundWorker($0) }
         workerTransitions = .init(machine)
@@ -93,6 +97,16 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     /// per status now and on every ``StateMachine/statusCountInterval``.
     mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
         try writer.open(context)
+        let writer = writer, retrySink = retrySink
+        retries = try context.durableTimers(writer.machine.workerRetryStore, key: String.self, payload: WorkerRetryTimer.self,
+                                            checkEvery: writer.machine.workerRetryCheckInterval) { timer in
+            // The entity as it is now; a retry whose entity has moved on meanwhile is dropped.
+            guard let entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
+                  try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions else { return }
+            try context.forward(Record(key: entity.partitionKey, value: writer.entityJSON.serialize(entity),
+                                       timestamp: context.wallClockTime, headers: [WorkerRetryHeader.header(timer.payload)]),
+                                to: retrySink)
+        }
         guard let census, let interval = writer.machine.statusCountInterval else { return }
         let entities = try context.keyValueStore(writer.machine.entityStore, key: String.self, value: Entity.self)
         share = try StatusCensusShare(census: census, interval: interval, context: context) {
@@ -114,6 +128,14 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         // The history of an entity this record creates; it is stored with the entity's first
         // step (or alone when no worker moves it), so a new entity is written once.
         var created: [LifecycleEvent]?
+        let retry = WorkerRetryHeader.retry(in: record.headers)
+        if let retry {
+            // A deferred retry: run the step again if the entity is where the failed try left it.
+            guard let stored = try entities.get(incoming.id), stored.status == incoming.status,
+                  let bound = applicableWorker(stored),
+                  try writer.historyStore(context).get(stored.id)?.count == retry.transitions else { return }
+            return try run(bound, on: stored, created: nil, try: retry.try, transitions: retry.transitions, context: context)
+        }
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
                 let machine = writer.machine
@@ -135,36 +157,69 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
             current = incoming
         }
         guard let bound = applicableWorker(current) else { return try store(created, of: incoming, context: context) }
-        if let synchronous = bound.synchronous {
-            return try apply(try synchronous(current), of: bound, to: current, created: created, context: context)
-        }
         let transitions = try created?.count ?? writer.historyStore(context).get(current.id)?.count ?? 0
-        let key = "\(writer.machine.name)/\(current.id)/\(current.status.rawValue)/\(transitions)"
-        try call(bound, on: current, created: created, idempotencyKey: key, attempt: 1, context: context)
+        try run(bound, on: current, created: created, try: WorkerTry(), transitions: transitions, context: context)
     }
 
-    /// Runs an asynchronous worker's step off the stream thread; applies its result, or runs it
-    /// again after the retry policy's backoff, or (retries spent) rejects the record.
+    /// Runs a worker's step: a synchronous one here, an asynchronous one as a call.
+    private func run(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, try this: WorkerTry,
+                     transitions: Int, context: ProcessorContext<String, [UInt8]>) throws {
+        guard let synchronous = bound.synchronous else {
+            return try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, transitions: transitions),
+                            try: this, transitions: transitions, context: context)
+        }
+        let next: Entity?
+        do { next = try synchronous(current) } catch {
+            return try failed(this, with: error, of: bound, on: current, created: created, transitions: transitions,
+                              context: context)
+        }
+        try apply(next, of: bound, to: current, created: created, context: context)
+    }
+
+    /// `<machine>/<id>/<status>/<transitions so far>`: the same for every try of one transition's step.
+    private func idempotencyKey(_ entity: Entity, transitions: Int) -> String {
+        "\(writer.machine.name)/\(entity.id)/\(entity.status.rawValue)/\(transitions)"
+    }
+
+    /// Runs an asynchronous worker's step off the stream thread; applies its result, or retries
+    /// as ``WorkerTry/next(after:worker:entityID:immediate:deferred:)`` says.
     private func call(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, idempotencyKey: String,
-                      attempt: Int, context: ProcessorContext<String, [UInt8]>) throws {
+                      try this: WorkerTry, transitions: Int, context: ProcessorContext<String, [UInt8]>) throws {
         let process = bound.process, backoff = bound.retry.backoff
         try context.suspend(bound.name, timeout: bound.timeout, {
-            if attempt > 1, backoff > .zero { try await Task.sleep(for: backoff) }
+            if this.inRound > 1, backoff > .zero { try await Task.sleep(for: backoff) }
             return try await StateWorkerCall.$idempotencyKey.withValue(idempotencyKey) {
-                try await StateWorkerCall.$attempt.withValue(attempt) { try await process(current) }
+                try await StateWorkerCall.$attempt.withValue(this.attempt) { try await process(current) }
             }
         }, then: { result in
             switch result {
             case .success(let next):
                 try apply(next, of: bound, to: current, created: created, context: context)
             case .failure(let error):
-                guard attempt < bound.retry.maxAttempts else {
-                    throw SagaDefinitionError("worker \(bound.name) failed \(attempt) time(s) for \(current.id): \(error)")
-                }
-                try call(bound, on: current, created: created, idempotencyKey: idempotencyKey, attempt: attempt + 1,
-                         context: context)
+                try failed(this, with: error, of: bound, on: current, created: created, transitions: transitions,
+                           context: context)
             }
         })
+    }
+
+    /// After a failed try: runs the step again now, schedules a deferred retry (storing an
+    /// entity this record created, so the retry finds it), or throws to dead-letter the record.
+    private func failed(_ this: WorkerTry, with error: any Error, of bound: BoundWorker<Entity>, on current: Entity,
+                        created: [LifecycleEvent]?, transitions: Int, context: ProcessorContext<String, [UInt8]>) throws {
+        switch this.next(after: error, worker: bound.name, entityID: current.id,
+                         immediate: bound.synchronous == nil ? bound.retry : nil, deferred: bound.deferredRetry) {
+        case .now(let next):
+            try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, transitions: transitions),
+                     try: next, transitions: transitions, context: context)
+        case .later(let next, let delay):
+            guard let retries else { throw SagaDefinitionError("\(writer.machine.name) worker retries were not initialised") }
+            try store(created, of: current, context: context)
+            try retries.schedule(key: current.id, at: context.wallClockTime + delay,
+                                 payload: WorkerRetryTimer(status: current.status.rawValue, transitions: transitions,
+                                                           attempt: next.attempt, round: next.round))
+        case .deadLetter(let reason):
+            throw SagaDefinitionError(reason)
+        }
     }
 
     /// Saves the worker's next step (or, when it has none, an entity this record created).

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "Flowstate", targets: ["Flowstate"]),
         .library(name: "FlowstateTesting", targets: ["FlowstateTesting"]),
         .library(name: "Saga", targets: ["Saga"]),
+        .library(name: "FlowstatePod", targets: ["FlowstatePod"]),
         .executable(name: "flowstate", targets: ["FlowstateCLI"]),
         .executable(name: "flowstate-bench", targets: ["FlowstateBenchmarks"]),
     ],
@@ -82,12 +83,17 @@ let package = Package(
         // MARK: - State machines and sagas
         .target(name: "Saga", dependencies: ["Flowstate"]),
 
-        // MARK: - Pods: HTTP server, Prometheus metrics, host discovery, interactive queries
+        // MARK: - Pods: the entry point of a pod executable (registrations, commands), its HTTP
+        // server, Prometheus metrics, host discovery, interactive queries
         .target(
             name: "FlowstatePod",
             dependencies: [
                 "Flowstate",
                 "FlowstateKafka",
+                "FlowstateAllocator",
+                "Saga",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,12 +1,22 @@
-import ArgumentParser
+import FlowstatePod
+import Foundation
 
-/// The `flowstate` command: runs topologies as pods, hosts a development broker, runs the demo.
+/// The `flowstate` executable: a pod of its own topologies (word count, the statement
+/// lifecycle, the place-order saga and its worker) on the same entry point as a user's pod,
+/// plus the demo, the simulation and the statement commands.
 @main
-struct FlowstateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "flowstate",
-        abstract: "Kafka-native stream processing for Swift: state machines and sagas with exactly-once state.",
-        subcommands: [DemoCommand.self, DevBrokerCommand.self, RunCommand.self, DescribeCommand.self, SagaCommands.self,
-                      StatementCommands.self, SimulateCommand.self]
-    )
+enum FlowstateCommand {
+    static func main() async {
+        let registrations: [PodRegistration]
+        do {
+            registrations = try FlowstateRegistrations.all()
+        } catch {
+            FileHandle.standardError.write(Data("flowstate: \(error)\n".utf8))
+            exit(1)
+        }
+        await Pod(name: "flowstate",
+                  abstract: "Kafka-native stream processing for Swift: state machines and sagas with exactly-once state.",
+                  registrations: registrations)
+            .main(adding: [DemoCommand.self, SimulateCommand.self, StatementCommands.self])
+    }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Flowstate
+import FlowstatePod
 import FlowstateKafka
 import Saga
 import StatementLifecycle

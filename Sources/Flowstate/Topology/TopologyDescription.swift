@@ -145,7 +145,7 @@ public struct TopologyDescription: Sendable, Hashable, CustomStringConvertible {
     public var mermaid: String {
         var ids = MermaidIDs()
         var lines = ["flowchart LR"]
-        for topic in allTopics {
+        for topic in topics {
             lines.append("    \(ids.id(topic: topic))([\(mermaidLabel(topic))])")
         }
         for store in stores where store.subtopology == nil {
@@ -173,7 +173,7 @@ public struct TopologyDescription: Sendable, Hashable, CustomStringConvertible {
     /// Ids are quoted and prefixed (`topic:`, `node:`, `store:`); labels are escaped.
     public var dot: String {
         var lines = ["digraph topology {", "    rankdir=LR;"]
-        for topic in allTopics {
+        for topic in topics {
             lines.append("    \(dotID(.topic(topic))) [label=\(dotQuote(topic)), shape=box, style=rounded];")
         }
         for store in stores where store.subtopology == nil {
@@ -200,8 +200,8 @@ public struct TopologyDescription: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: - Rendering helpers
 
-    /// Every topic read or written, sorted.
-    private var allTopics: [String] {
+    /// Every source and sink topic, sorted (internal changelog topics are not nodes' topics).
+    public var topics: [String] {
         Array(Set(subtopologies.flatMap { $0.nodes.flatMap(\.topics) })).sorted()
     }
 

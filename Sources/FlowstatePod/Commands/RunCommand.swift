@@ -1,7 +1,6 @@
 import ArgumentParser
 import Flowstate
 import FlowstateAllocator
-import FlowstatePod
 import Foundation
 import Logging
 import Metrics
@@ -9,66 +8,56 @@ import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
-/// `flowstate run <topology>`: runs a topology as one pod of a scaled-out application.
+/// `<pod> run <topology>`: runs a registered topology as one pod of a scaled-out application.
 ///
 /// Every setting comes from a flag or its environment variable (flag wins); `run` never embeds
 /// a cluster. The pod serves `/health`, `/ready`, `/metrics` and interactive queries
-/// (`/stores/<store>/<key>`) over HTTP, and announces itself on `<application-id>-pods`.
+/// (`/stores/<store>/<key>`) over HTTP, and announces itself on `<application-id>-pods`. A
+/// topology's own options (``PodOption``) come with its registration.
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Run a topology as a pod against a Kafka cluster.",
-        discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). Each flag has an environment variable: "
-            + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
-            + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS, FLOWSTATE_HTTP_PORT, "
-            + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_BROKER_TRANSACTIONS, FLOWSTATE_MAX_IN_FLIGHT_CALLS, "
-            + "FLOWSTATE_AUTO_APPROVAL_LIMIT, FLOWSTATE_STEP_LATENCY_MS."
-    )
+    static var configuration: CommandConfiguration {
+        let registrations = PodCatalog.registrations
+        // Each topology option once, with the topologies that take it.
+        var own: [String] = []
+        var seen: Set<String> = []
+        for option in registrations.flatMap(\.options) where seen.insert(option.flag).inserted {
+            let takers = registrations.filter { $0.options.contains { $0.flag == option.flag } }.map(\.name)
+            own.append("--\(option.flag) [\(option.environmentVariable)] (\(takers.joined(separator: ", "))): \(option.help)")
+        }
+        return CommandConfiguration(
+            commandName: "run",
+            abstract: "Run a topology as a pod against a Kafka cluster.",
+            discussion: "Topologies: \(registrations.map { "\($0.name) (\($0.summary))" }.joined(separator: ", ")). "
+                + "Each flag has an environment variable: "
+                + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
+                + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS, FLOWSTATE_HTTP_PORT, "
+                + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_BROKER_TRANSACTIONS, FLOWSTATE_MAX_IN_FLIGHT_CALLS."
+                + (own.isEmpty ? "" : " Options of the topologies: " + own.joined(separator: "; ") + ".")
+        )
+    }
 
     @Argument(help: "The topology to run.")
     var topology: String
 
     @OptionGroup var settings: PodSettings
 
-    @Option(help: "statement only: approve statements with amounts up to this (minor units) without a person [FLOWSTATE_AUTO_APPROVAL_LIMIT].")
-    var autoApprovalLimit: String?
+    @Argument(parsing: .allUnrecognized, help: "The topology's own options (see the discussion above).")
+    var topologyArguments: [String] = []
 
-    @Option(help: "statement and place-order-worker only: each automatic step or endpoint first awaits this many milliseconds, a stand-in for a remote call [FLOWSTATE_STEP_LATENCY_MS]; default 0.")
-    var stepLatency: String?
-
-    /// The topology options from flags and environment, checked against the topology.
-    func topologyOptions(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TopologyCatalog.Options {
-        var options = TopologyCatalog.Options()
-        if let text = setting(autoApprovalLimit, "FLOWSTATE_AUTO_APPROVAL_LIMIT", environment: environment) {
-            guard let limit = Int(text), limit >= 0 else {
-                throw ValidationError("--auto-approval-limit: '\(text)' is not a non-negative whole amount in minor units")
-            }
-            guard topology == "statement" else {
-                throw ValidationError("--auto-approval-limit applies to the statement topology only, not \(topology)")
-            }
-            options.autoApprovalLimit = limit
-        }
-        if let text = setting(stepLatency, "FLOWSTATE_STEP_LATENCY_MS", environment: environment) {
-            guard let milliseconds = Int(text), milliseconds >= 0 else {
-                throw ValidationError("--step-latency: '\(text)' is not a non-negative number of milliseconds")
-            }
-            guard topology == "statement" || topology == "place-order-worker" else {
-                throw ValidationError("--step-latency applies to the statement and place-order-worker topologies only, not \(topology)")
-            }
-            options.stepLatency = .milliseconds(milliseconds)
-        }
-        return options
+    /// The topology's own options from flags and environment, checked.
+    func topologyOptions(of registration: PodRegistration,
+                         environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PodOptionValues {
+        try PodOptionParser(registration: registration, others: PodCatalog.registrations)
+            .values(arguments: topologyArguments, environment: environment)
     }
 
     func run() async throws {
-        guard let entry = TopologyCatalog.entry(named: topology) else {
-            throw ValidationError("unknown topology '\(topology)'; choose one of: \(TopologyCatalog.names.joined(separator: ", "))")
-        }
+        let entry = try PodCatalog.registration(named: topology)
         let config = try settings.config(defaultApplicationID: entry.defaultApplicationID)
-        let options = try topologyOptions()
+        let options = try topologyOptions(of: entry)
         let http = try settings.httpSettings()
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "flowstate")
+        var logger = Logger(label: PodCatalog.executable)
         logger.logLevel = settings.logLevel
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))

@@ -2,7 +2,7 @@ import Foundation
 
 /// A setting's value: the flag when given, else its environment variable when set and not
 /// empty — the one rule every command's flags follow.
-func setting(_ flag: String?, _ variable: String,
+package func setting(_ flag: String?, _ variable: String,
              environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
     flag ?? environment[variable].flatMap { $0.isEmpty ? nil : $0 }
 }

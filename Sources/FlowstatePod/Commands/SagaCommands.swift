@@ -2,26 +2,29 @@ import ArgumentParser
 import Flowstate
 import FlowstateKafka
 import Foundation
-import PlaceOrder
 import Saga
 
-/// `flowstate saga start|show`.
+/// `<pod> saga start|show`, for every registered saga.
 struct SagaCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saga", abstract: "Start sagas and show their state.",
         subcommands: [Start.self, Show.self])
 
-    /// The sagas the CLI knows, by name.
-    static func definition(named name: String) throws -> SagaDefinition {
-        guard name == PlaceOrder.sagaName else { throw ValidationError("unknown saga '\(name)'; known: \(PlaceOrder.sagaName)") }
-        return try PlaceOrder.definition()
+    /// The registered saga named `name`; without a name, the only one registered.
+    static func definition(named name: String?) throws -> SagaDefinition {
+        if let name { return try PodCatalog.saga(named: name) }
+        let sagas = PodCatalog.registrations.compactMap(\.saga)
+        guard sagas.count == 1 else {
+            throw ValidationError("--saga is required: this pod knows \(sagas.map(\.name).joined(separator: ", "))")
+        }
+        return sagas[0]
     }
 
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Start a saga: sends its initial entity state to saga.start.<saga> and prints the transaction id.")
 
-        @Argument(help: "The saga (place-order).")
+        @Argument(help: "The saga.")
         var saga: String
         @Option(help: "The initial domain entity state, a JSON object.")
         var data: String
@@ -52,8 +55,8 @@ struct SagaCommands: AsyncParsableCommand {
 
         @Argument(help: "The transaction id.")
         var transactionID: String
-        @Option(help: "The saga.")
-        var saga: String = PlaceOrder.sagaName
+        @Option(help: "The saga; default: the only one the pod registers.")
+        var saga: String?
         @Option(help: "The orchestrator's application id; default: the saga's name.")
         var applicationID: String?
         @Flag(help: "Print the stored instance as JSON.")

@@ -1,13 +1,15 @@
 import ArgumentParser
 import Flowstate
 
-/// `flowstate describe <topology> [--format text|mermaid|dot|state-diagram]`.
+/// `<pod> describe <topology> [--format text|mermaid|dot|state-diagram]`.
 struct DescribeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "describe",
-        abstract: "Print a topology's sub-topologies, nodes, stores and topics.",
-        discussion: "Topologies: \(TopologyCatalog.names.joined(separator: ", ")). `state-diagram` draws the state machine "
-            + "(statement) or the saga's steps and compensations (place-order) as a Mermaid state diagram.")
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "describe",
+            abstract: "Print a topology's sub-topologies, nodes, stores and topics.",
+            discussion: "Topologies: \(PodCatalog.names.joined(separator: ", ")). `state-diagram` draws a state machine "
+                + "or a saga's steps and compensations as a Mermaid state diagram.")
+    }
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case text, mermaid, dot
@@ -20,9 +22,7 @@ struct DescribeCommand: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
-        guard let entry = TopologyCatalog.entry(named: topology) else {
-            throw ValidationError("unknown topology '\(topology)'; choose one of: \(TopologyCatalog.names.joined(separator: ", "))")
-        }
+        let entry = try PodCatalog.registration(named: topology)
         if format == .stateDiagram {
             guard let diagram = entry.stateDiagram else {
                 throw ValidationError("\(topology) is neither a state machine nor a saga; use text, mermaid or dot")
@@ -30,7 +30,7 @@ struct DescribeCommand: ParsableCommand {
             print(try diagram(), terminator: "")
             return
         }
-        let units = try entry.makeUnits(entry.defaultApplicationID, TopologyCatalog.Options())
+        let units = try entry.makeUnits(entry.defaultApplicationID, PodOptionValues())
         for unit in units {
             let description = unit.topology.describe(applicationID: unit.applicationID)
             // A pod of several applications (a saga worker's listeners) names each one.

@@ -4,12 +4,15 @@ import FlowstateKafka
 /// Reads a store's latest value for a key from its changelog topic, with no pod running:
 /// the key's partition is read from the start to its end (read_committed) and the last
 /// record for the key wins (a tombstone means absent).
-struct ChangelogReader {
-    let bootstrapServers: [String]
+package struct ChangelogReader {
+    package let bootstrapServers: [String]
+
+    /// A reader of the cluster at `bootstrapServers`.
+    package init(bootstrapServers: [String]) { self.bootstrapServers = bootstrapServers }
 
     /// The latest value of `key` in `topic`, whose partition is chosen by `partitionKey`
     /// (the key the store's task is partitioned by).
-    func latest(topic: String, key: String, partitionKey: String) async throws -> [UInt8]? {
+    package func latest(topic: String, key: String, partitionKey: String) async throws -> [UInt8]? {
         let admin = try KafkaAdmin(config: KafkaAdminConfig(bootstrapServers: bootstrapServers))
         guard let description = try await admin.describeTopics([topic]).first, !description.partitions.isEmpty else {
             throw ValidationError("topic \(topic) does not exist; is the application running on this cluster?")

@@ -26,7 +26,9 @@ package struct ChangelogReader {
         guard end > 0 else { return nil }
         try consumer.assign([topicPartition: .beginning])
         var latest: [UInt8]?
-        var position: Int64 = 0
+        // The offset of the last record read; -1 before the first (a partition of one record
+        // must still be read).
+        var position: Int64 = -1
         let wanted = Array(key.utf8)
         var idlePolls = 0
         while position < end - 1, idlePolls < 50 {

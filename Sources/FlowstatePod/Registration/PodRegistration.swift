@@ -52,7 +52,7 @@ public struct PodRegistration: Sendable {
         return PodRegistration(name: machine.name, defaultApplicationID: machine.name, summary: summary, options: options,
                                topics: machine.topics,
                                makeUnits: { id, values in [PodUnit(applicationID: id, topology: try make(values).topology())] },
-                               stateDiagram: { try machine.mermaid() }, machine: RegisteredMachine(machine), saga: nil)
+                               stateDiagram: { machine.mermaid() }, machine: RegisteredMachine(machine), saga: nil)
     }
 
     /// A state machine with no options.
@@ -69,7 +69,7 @@ public struct PodRegistration: Sendable {
         return PodRegistration(name: definition.name, defaultApplicationID: definition.name, summary: summary, options: [],
                                topics: orchestrator.topics,
                                makeUnits: { id, _ in [PodUnit(applicationID: id, topology: try orchestrator.topology())] },
-                               stateDiagram: { try definition.mermaid() }, machine: nil, saga: definition)
+                               stateDiagram: { definition.mermaid() }, machine: nil, saga: definition)
     }
 
     /// A saga worker's endpoints: one application per listener (each with its own stream
@@ -81,7 +81,7 @@ public struct PodRegistration: Sendable {
         let worker = try make(PodOptionValues())
         let name = worker.name
         return PodRegistration(name: name, defaultApplicationID: name, summary: summary, options: options,
-                               topics: try worker.listeners().flatMap(\.topics),
+                               topics: try worker.listeners().flatMap(\.topics) + worker.replyTopics,
                                makeUnits: { id, values in
                                    try make(values).listeners().map { listener in
                                        PodUnit(applicationID: id + listener.applicationID.dropFirst(name.count),

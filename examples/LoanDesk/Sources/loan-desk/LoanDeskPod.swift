@@ -11,6 +11,8 @@ enum LoanDeskPod {
         "bureau-latency", environment: "LOAN_DESK_BUREAU_LATENCY_MS",
         help: "how long the simulated credit bureau takes to answer, in milliseconds; default 50")
 
+    /// Registers the three topologies and runs the command line (`run`, `command`, `show`, …);
+    /// exits 1 with the reason when a registration cannot be built.
     static func main() async {
         let registrations: [PodRegistration]
         do {

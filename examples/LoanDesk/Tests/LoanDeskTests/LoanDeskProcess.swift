@@ -42,8 +42,10 @@ final class LoanDeskProcess: @unchecked Sendable {
         -> (status: Int32?, output: String, errors: String)
     {
         let child = try LoanDeskProcess(arguments)
-        let output = await child.remainingOutput()
+        // Wait for the end first (bounded: a hung command is killed), then read what it wrote
+        // (a client command writes far less than a pipe holds).
         let status = await child.waitForExit(timeout: timeout)
+        let output = await child.remainingOutput()
         return (status, output, child.errorOutput())
     }
 

@@ -5,3 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# The example package (a user's project depending on Flowstate by path): build it and run its tests.
+(cd examples/LoanDesk && swift build --build-tests && swift test --skip-build)

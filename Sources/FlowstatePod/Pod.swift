@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// The executable then has the commands of ``commands``: `run <topology>` (every setting a
 /// flag and an environment variable; HTTP health, readiness, metrics and interactive queries;
-/// host discovery; graceful shutdown), `describe`, `create-topics`, `command` and `show` for
+/// host discovery; graceful shutdown), `describe`, `create-topics`, `submit`, `command` and `show` for
 /// state machines, `saga start|show`, and `dev-broker`.
 public struct Pod: Sendable {
     /// The executable's name, for help.
@@ -35,7 +35,7 @@ public struct Pod: Sendable {
 
     /// The commands every pod executable has.
     public static var commands: [any ParsableCommand.Type] {
-        [RunCommand.self, DescribeCommand.self, CreateTopicsCommand.self, EntityCommand.self, ShowCommand.self,
+        [RunCommand.self, DescribeCommand.self, CreateTopicsCommand.self, SubmitCommand.self, EntityCommand.self, ShowCommand.self,
          SagaCommands.self, DevBrokerCommand.self]
     }
 

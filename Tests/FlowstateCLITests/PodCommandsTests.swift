@@ -48,8 +48,7 @@ struct PodCommandsTests {
                 "\(unknown.error)")
     }
 
-    @Test func commandAndShowWorkForARegisteredStateMachine() async throws {
-        let machine = try StatementLifecycle.machine()
+    @Test func submitCommandAndShowWorkForARegisteredStateMachine() async throws {
         let broker = try FlowstateProcess(["dev-broker", "--topology", "statement:2"])
         defer { Task { _ = await broker.stop() } }
         let banner = try #require(await broker.readLine())
@@ -63,15 +62,23 @@ struct PodCommandsTests {
                                         "--kafka-property", "session.timeout.ms=6000"], logFile: "\(root)/p0.log")
         defer { Task { _ = await pod.stop() } }
 
+        // New entities through `submit`, checked against the machine's entity type first.
         let ids = ["cmd-1", "cmd-2"]
-        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: [servers]))
         for id in ids {
             let statement = Statement(id: id, organisationId: "org-\(id)", amount: 4_200, paymentMethod: .directDebit)
-            try producer.produce(KafkaProducerRecord(topic: machine.topic(of: .closeInitiated), key: Array(statement.organisationId.utf8),
-                                                     value: try JSONSerde<Statement>().serialize(statement)))
+            let json = String(decoding: try JSONSerde<Statement>().serialize(statement), as: UTF8.self)
+            let submitted = try await run(["submit", "statement", "--data", json, "--bootstrap-servers", servers])
+            #expect(submitted.status == 0 && submitted.output.contains("submitted statement \(id) to statement.close-initiated"),
+                    "\(submitted.output)\(submitted.error)")
         }
-        try await producer.flush()
-        try await producer.close()
+        var late = Statement(id: "cmd-3", organisationId: "org-3", amount: 1, paymentMethod: .manual)
+        late.status = .approved
+        let wrongStatus = try await run(["submit", "statement", "--data", String(decoding: try JSONSerde<Statement>().serialize(late), as: UTF8.self),
+                                         "--bootstrap-servers", servers])
+        #expect(wrongStatus.status != 0 && wrongStatus.error.contains("new statement entities start in close-initiated, not approved"),
+                "\(wrongStatus.error)")
+        let notAStatement = try await run(["submit", "statement", "--data", #"{"id": "x"}"#, "--bootstrap-servers", servers])
+        #expect(notAStatement.status != 0 && notAStatement.error.contains("--data: not a Statement"), "\(notAStatement.error)")
 
         /// `show` until the entity's status is `status` (the pod commits every few hundred ms).
         func shown(_ id: String, reaching status: String) async throws -> String {

@@ -44,6 +44,31 @@ struct EntityCommand: AsyncParsableCommand {
     }
 }
 
+/// `<pod> submit <machine> --data '{json}'`: a new entity of any registered state machine,
+/// sent to its initial status's topic keyed by its partition key (partitioned as the pods'
+/// sinks partition, so its whole lifecycle stays on one partition).
+struct SubmitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Submit a new entity to a state machine: its JSON goes to the initial status's topic.")
+
+    @Argument(help: "The state machine.")
+    var machine: String
+    @Option(help: "The entity, a JSON object in the machine's entity type, in its initial status.")
+    var data: String
+    @OptionGroup var cluster: ClusterOptions
+
+    func run() async throws {
+        let registered = try PodCatalog.machine(named: machine)
+        let (topic, key, id, value) = try registered.submission(Array(data.utf8))
+        // The producer's default partitioner is the Java clients' (murmur2), as the pods' sinks use.
+        let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: try cluster.servers()))
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, key: Array(key.utf8), value: value))
+        try await producer.close()
+        print("submitted \(machine) \(id) to \(topic)")
+    }
+}
+
 /// `<pod> show <machine> <id>`: an entity of any registered state machine and its history,
 /// read from the stores' changelogs (no pod needs to run).
 struct ShowCommand: AsyncParsableCommand {

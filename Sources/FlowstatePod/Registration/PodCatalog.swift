@@ -1,5 +1,5 @@
 import ArgumentParser
-package import Saga
+import Saga
 import Synchronization
 
 /// The registrations of the running executable, read by the pod's commands (which

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Flowstate
 import Saga
 
@@ -12,6 +13,9 @@ struct RegisteredMachine: Sendable {
     let commands: [String]
     /// A stored entity (its store's binary bytes) as its status and JSON.
     let describeStored: @Sendable ([UInt8]) throws -> (status: String, json: String)
+    /// A new entity given as JSON, checked, as the record that submits it: the initial status's
+    /// topic, the partition key and the JSON value.
+    let submission: @Sendable ([UInt8]) throws -> (topic: String, key: String, id: String, value: [UInt8])
 
     init<Entity: StateMachineEntity>(_ machine: StateMachine<Entity>) {
         name = machine.name
@@ -24,6 +28,19 @@ struct RegisteredMachine: Sendable {
             if case .command(let name) = transition.trigger, !names.contains(name) { names.append(name) }
         }
         commands = names
+        submission = { json in
+            let entity: Entity
+            do {
+                entity = try JSONSerde<Entity>().deserialize(json)
+            } catch {
+                throw ValidationError("--data: not a \(Entity.self): \((error as? FlowstateError)?.message ?? "\(error)")")
+            }
+            guard entity.status == machine.initialStatus else {
+                throw ValidationError("--data: new \(machine.name) entities start in \(machine.initialStatus.rawValue), "
+                                      + "not \(entity.status.rawValue)")
+            }
+            return (machine.topic(of: entity.status), entity.partitionKey, entity.id, try JSONSerde<Entity>().serialize(entity))
+        }
         describeStored = { bytes in
             let entity = try BinarySerde<Entity>().deserialize(bytes)
             return (entity.status.rawValue, String(decoding: try JSONSerde<Entity>().serialize(entity), as: UTF8.self))

@@ -148,7 +148,9 @@ public final class PodDirectory: Service, Sendable {
                 if ContinuousClock.now - lastLagSample >= .seconds(5) {
                     lastLagSample = .now
                     var sampled: [KafkaTopicPartition: Int64] = [:]
-                    for (partition, position) in status.positions {
+                    // One watermark query per owned partition; a stop request ends the sample
+                    // (a pod stopping must not wait for dozens of queries).
+                    for (partition, position) in status.positions where !stopRequested.load(ordering: .acquiring) {
                         let (_, high) = try consumer.watermarks(of: partition, timeout: .seconds(2))
                         sampled[partition] = max(0, high - position)
                     }

@@ -103,4 +103,14 @@ extension ProcessorContext {
         }
         return timers
     }
+
+    /// The durable timers kept in store `name` for scheduling and cancelling only: another
+    /// processor of the same task fires them (with
+    /// ``durableTimers(_:key:payload:checkEvery:onFire:)`` on the same store).
+    ///
+    /// - Throws: ``TopologyError`` when the store is not connected or not a timer store.
+    public func durableTimers<K: Codable, P: Codable>(_ name: String, key: K.Type, payload: P.Type)
+        throws(TopologyError) -> DurableTimers<K, P> {
+        DurableTimers<K, P>(store: try keyValueStore(name, key: [UInt8].self, value: [UInt8].self))
+    }
 }

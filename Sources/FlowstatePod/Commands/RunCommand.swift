@@ -142,7 +142,7 @@ struct PodSettings: ParsableArguments {
     var processingGuarantee: String?
     @Option(help: "Commit interval in milliseconds [FLOWSTATE_COMMIT_INTERVAL_MS].")
     var commitIntervalMs: String?
-    @Option(help: "How the brokers keep transactions: detect, markers (Kafka) or unfiltered (librdkafka's mock, flowstate dev-broker) [FLOWSTATE_BROKER_TRANSACTIONS]; default detect.")
+    @Option(help: "How the brokers keep transactions: detect, markers (Kafka) or unfiltered (librdkafka's mock, the dev-broker command) [FLOWSTATE_BROKER_TRANSACTIONS]; default detect.")
     var brokerTransactions: String?
     @Option(help: "Most calls of workers and endpoints to other services one stream thread runs at once; at the bound it stops fetching [FLOWSTATE_MAX_IN_FLIGHT_CALLS]; default 4096.")
     var maxInFlightCalls: String?

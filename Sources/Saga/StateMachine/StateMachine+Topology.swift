@@ -22,6 +22,8 @@ extension StateMachine {
     public var workerRetriesTopic: String { "\(name).worker-retries" }
     /// The durable timers of workers' deferred retries, keyed by entity id.
     public var workerRetryStore: String { "\(name)-worker-retries" }
+    /// The durable timers of timed transitions, keyed by entity id.
+    public var timeoutStore: String { "\(name)-timeouts" }
     /// Every status topic, in status order.
     public var statusTopics: [String] { Entity.Status.allCases.map(topic(of:)) }
     /// Every topic the machine reads or writes.
@@ -80,16 +82,19 @@ extension StateMachine {
         builder.addStore(Stores.persistent(indexStore, key: .string, value: .string))
         builder.addStore(Stores.persistent(pendingCommandsStore, key: .string, value: .binary([PendingCommand].self)))
         builder.addStore(Stores.timers(workerRetryStore))
+        if hasTimedTransitions { builder.addStore(Stores.timers(timeoutStore)) }
 
         let transition = "\(name)-transition", apply = "\(name)-apply-command"
         let route = "\(name)-route-command", index = "\(name)-index-entity"
         builder.addSource("\(name)-statuses", topics: statusTopics + [workerRetriesTopic], key: .string, value: .json(Entity.self))
-            .process(transition, stores: [entityStore, historyStore, workerRetryStore]) {
+            .process(transition, stores: [entityStore, historyStore, workerRetryStore] + (hasTimedTransitions ? [timeoutStore] : [])) {
                 EntityEventProcessor(machine: machine, census: census)
             }
         builder.addSource("\(name)-routed-commands", topics: [routedCommandsTopic], key: .string,
                           value: .json(StateMachineCommand.self))
-            .process(apply, stores: [entityStore, historyStore]) { CommandProcessor(machine: machine) }
+            .process(apply, stores: [entityStore, historyStore] + (hasTimedTransitions ? [timeoutStore] : [])) {
+                CommandProcessor(machine: machine)
+            }
         builder.addSource("\(name)-commands", topics: [commandsTopic], key: .string, value: .json(StateMachineCommand.self))
             .process(route, stores: [indexStore, pendingCommandsStore]) { CommandRouter(machine: machine, registry: pendingIDs) }
         builder.addSource("\(name)-index", topics: [indexTopic], key: .string, value: .string)

@@ -20,6 +20,8 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
         case worker
         /// A command of a manual step, by name.
         case command(String)
+        /// Time: the entity has stayed in the status this long (a durable timer, exactly once).
+        case timeout(Duration)
     }
 
     /// A condition on the entity, with a label for diagrams and messages.
@@ -69,9 +71,9 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     /// entries from two topics, so a command sent as soon as the entity appears can overtake
     /// the entry). Default: 30 seconds.
     public var commandIndexWait: Duration = .seconds(30)
-    /// How often each task looks for workers' deferred retries that are due (a range scan of
-    /// the due ones only). Default: 500 milliseconds.
-    public var workerRetryCheckInterval: Duration = .milliseconds(500)
+    /// How often each task looks for due timers — workers' deferred retries and timed
+    /// transitions (a range scan of the due ones only). Default: 500 milliseconds.
+    public var timerCheckInterval: Duration = .milliseconds(500)
     private(set) var workers: [any StateWorker<Entity>] = []
 
     /// Creates a machine with no transitions.
@@ -103,6 +105,36 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     {
         try TopicNames.validate(command, what: "command name")
         try add(Transition(from: from, to: to, trigger: .command(command), condition: condition, update: update))
+    }
+
+    /// Moves an entity from `from` to `to` when it has stayed in `from` for `duration`: a
+    /// durable timer, scheduled in the same transaction as the transition into `from`, that
+    /// fires once (surviving restarts and rebalances) unless the entity has left `from` by
+    /// then. Its history entry names `"timeout"` as actor. One timed transition per status.
+    ///
+    /// - Throws: ``SagaDefinitionError`` for a self-transition, a second timed transition from
+    ///   `from`, or a duration that is not positive.
+    public mutating func transition(from: Entity.Status, to: Entity.Status, after duration: Duration)
+        throws(SagaDefinitionError)
+    {
+        guard duration > .zero else { throw SagaDefinitionError("timed transition \(from.rawValue) → \(to.rawValue): duration must be positive") }
+        guard timedTransition(from: from) == nil else {
+            throw SagaDefinitionError("\(from.rawValue) already has a timed transition")
+        }
+        try add(Transition(from: from, to: to, trigger: .timeout(duration), condition: nil, update: nil))
+    }
+
+    /// Whether any transition is timed (the machine then keeps a timer store).
+    var hasTimedTransitions: Bool {
+        transitions.contains { if case .timeout = $0.trigger { true } else { false } }
+    }
+
+    /// The timed transition leaving `status`, if any.
+    func timedTransition(from status: Entity.Status) -> (to: Entity.Status, after: Duration)? {
+        for transition in transitions where transition.from == status {
+            if case .timeout(let duration) = transition.trigger { return (transition.to, duration) }
+        }
+        return nil
     }
 
     /// Adds a worker. Workers are tried in the order added; the first applicable one runs.

@@ -10,6 +10,7 @@ extension StateMachine {
         for transition in transitions {
             var label: [String] = []
             if case .command(let command) = transition.trigger { label.append("command \(command)") }
+            if case .timeout(let duration) = transition.trigger { label.append("after \(duration)") }
             if let condition = transition.condition { label.append("[\(condition.label)]") }
             lines.append("    \(id(transition.from)) --> \(id(transition.to))"
                          + (label.isEmpty ? "" : " : " + label.joined(separator: " ")))

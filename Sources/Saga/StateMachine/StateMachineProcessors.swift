@@ -13,17 +13,37 @@ struct TransitionWriter<Entity: StateMachineEntity> {
     /// The task's entity and history stores, looked up once in ``open(_:)``.
     private(set) var entities: KeyValueStore<String, Entity>?
     private(set) var history: KeyValueStore<String, [LifecycleEvent]>?
+    /// The timed transition leaving each status (by raw value), and the timers that fire them
+    /// (opened in ``open(_:)`` when the machine has timed transitions).
+    let timed: [String: (to: Entity.Status, after: Duration)]
+    private(set) var timeouts: DurableTimers<String, StatusTimeout>?
 
     init(machine: StateMachine<Entity>) {
         self.machine = machine
         sinkNames = Dictionary(uniqueKeysWithValues: Entity.Status.allCases.map { ($0.rawValue, machine.sinkName($0)) })
         rejectionsSink = "\(machine.name)-to-rejections"
+        var timed: [String: (to: Entity.Status, after: Duration)] = [:]
+        for status in Entity.Status.allCases { timed[status.rawValue] = machine.timedTransition(from: status) }
+        self.timed = timed
     }
 
     /// Looks up the stores of the processor's task (its `initialize`).
     mutating func open(_ context: ProcessorContext<String, [UInt8]>) throws {
         entities = try context.keyValueStore(machine.entityStore, key: String.self, value: Entity.self)
         history = try context.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self)
+        if !timed.isEmpty {
+            timeouts = try context.durableTimers(machine.timeoutStore, key: String.self, payload: StatusTimeout.self)
+        }
+    }
+
+    /// Schedules the timed transition leaving `entity`'s status (replacing the entity's earlier
+    /// timer), or cancels an earlier one when the status has none. `transitions`: the entity's
+    /// history entries so far, which the timer checks when it fires.
+    func scheduleTimeout(of entity: Entity, transitions: Int, now: Int64) throws {
+        guard let timeouts else { return }
+        guard let (_, after) = timed[entity.status.rawValue] else { return try timeouts.cancel(key: entity.id) }
+        try timeouts.schedule(key: entity.id, at: now + after.milliseconds,
+                              payload: StatusTimeout(status: entity.status.rawValue, transitions: transitions))
     }
 
     /// The entity store (looked up now if ``open(_:)`` was not called).
@@ -50,6 +70,7 @@ struct TransitionWriter<Entity: StateMachineEntity> {
         var events = try earlier ?? history.get(entity.id) ?? []
         events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
         try history.put(entity.id, events)
+        try scheduleTimeout(of: entity, transitions: events.count, now: now)
         try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now),
                             to: sinkNames[entity.status.rawValue] ?? machine.sinkName(entity.status))
     }
@@ -99,13 +120,24 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         try writer.open(context)
         let writer = writer, retrySink = retrySink
         retries = try context.durableTimers(writer.machine.workerRetryStore, key: String.self, payload: WorkerRetryTimer.self,
-                                            checkEvery: writer.machine.workerRetryCheckInterval) { timer in
+                                            checkEvery: writer.machine.timerCheckInterval) { timer in
             // The entity as it is now; a retry whose entity has moved on meanwhile is dropped.
             guard let entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
                   try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions else { return }
             try context.forward(Record(key: entity.partitionKey, value: writer.entityJSON.serialize(entity),
                                        timestamp: context.wallClockTime, headers: [WorkerRetryHeader.header(timer.payload)]),
                                 to: retrySink)
+        }
+        if !writer.timed.isEmpty {
+            _ = try context.durableTimers(writer.machine.timeoutStore, key: String.self, payload: StatusTimeout.self,
+                                          checkEvery: writer.machine.timerCheckInterval) { timer in
+                // Exactly once, and only if the entity is still where the timer found it.
+                guard var entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
+                      try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions,
+                      let (to, _) = writer.timed[timer.payload.status] else { return }
+                entity.status = to
+                try writer.nextStep(entity, actor: "timeout", context: context)
+            }
         }
         guard let census, let interval = writer.machine.statusCountInterval else { return }
         let entities = try context.keyValueStore(writer.machine.entityStore, key: String.self, value: Entity.self)
@@ -192,6 +224,9 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                 try await StateWorkerCall.$attempt.withValue(this.attempt) { try await process(current) }
             }
         }, then: { result in
+            // A timed transition may have moved the entity while the call ran (timers fire
+            // outside the entity's key order): the step's result no longer applies.
+            guard try created != nil || isStill(current, after: transitions, context: context) else { return }
             switch result {
             case .success(let next):
                 try apply(next, of: bound, to: current, created: created, context: context)
@@ -200,6 +235,13 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                            context: context)
             }
         })
+    }
+
+    /// Whether the stored entity is still in `entity`'s status after `transitions` history entries.
+    private func isStill(_ entity: Entity, after transitions: Int, context: ProcessorContext<String, [UInt8]>) throws -> Bool {
+        guard writer.timeouts != nil else { return true }
+        return try writer.entityStore(context).get(entity.id)?.status == entity.status
+            && writer.historyStore(context).get(entity.id)?.count == transitions
     }
 
     /// After a failed try: runs the step again now, schedules a deferred retry (storing an
@@ -241,6 +283,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         guard let created else { return }
         try writer.entityStore(context).put(entity.id, entity)
         try writer.historyStore(context).put(entity.id, created)
+        try writer.scheduleTimeout(of: entity, transitions: created.count, now: context.wallClockTime)
     }
 
     /// The first worker applicable to `entity`.

@@ -102,7 +102,7 @@ struct DemoCommandTests {
     static func rank(_ status: StatementStatus) -> Int {
         switch status {
         case .closeInitiated: 0
-        case .waitingForApproval: 1
+        case .waitingForApproval, .escalated: 1
         case .approved: 2
         case .directDebitInitiated, .paymentInitiated: 3
         case .paymentReceivedInitiated: 4

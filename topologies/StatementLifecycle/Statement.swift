@@ -51,12 +51,15 @@ public struct Statement: StateMachineEntity, Hashable {
     }
 }
 
-/// The eight statuses of a statement; each has its topic `statement.<raw value>`.
+/// The nine statuses of a statement; each has its topic `statement.<raw value>`.
 public enum StatementStatus: String, StateMachineStatus {
     /// Closing was requested (the entry point).
     case closeInitiated = "close-initiated"
     /// Waits for a person's approval (a manual step).
     case waitingForApproval = "waiting-for-approval"
+    /// Waited for approval too long (``StatementLifecycle/Options/escalateAfter``); still
+    /// waits for a person's approval.
+    case escalated
     /// Approved: payment can start.
     case approved
     /// The bank was asked to collect the amount.

@@ -5,6 +5,7 @@ public import Saga
 ///
 /// ```
 /// close-initiated → waiting-for-approval ─(approve | auto-approval)→ approved
+///   waiting-for-approval ─(after escalateAfter)→ escalated ─(approve)→ approved
 ///   approved → direct-debit-initiated (direct debit) | payment-initiated (manual)
 ///   → payment-received-initiated → payment-received → closed
 /// ```
@@ -24,11 +25,15 @@ public enum StatementLifecycle {
         /// Each automatic step first awaits this long, off the stream thread: a stand-in for the
         /// call to the approval inbox, the bank or the ledger. Default: none.
         public var stepLatency: Duration
+        /// How long a statement waits for approval before it is escalated (a timed
+        /// transition to `escalated`, where a person still approves it). Default: 7 days.
+        public var escalateAfter: Duration
 
         /// Creates options.
-        public init(autoApprovalLimit: Int? = nil, stepLatency: Duration = .zero) {
+        public init(autoApprovalLimit: Int? = nil, stepLatency: Duration = .zero, escalateAfter: Duration = .seconds(7 * 24 * 3_600)) {
             self.autoApprovalLimit = autoApprovalLimit
             self.stepLatency = stepLatency
+            self.escalateAfter = escalateAfter
         }
     }
 
@@ -39,6 +44,8 @@ public enum StatementLifecycle {
         var machine = StateMachine<Statement>(name: "statement", initial: .closeInitiated)
         try machine.transition(from: .closeInitiated, to: .waitingForApproval)
         try machine.transition(from: .waitingForApproval, to: .approved, command: approveCommand)
+        try machine.transition(from: .waitingForApproval, to: .escalated, after: options.escalateAfter)
+        try machine.transition(from: .escalated, to: .approved, command: approveCommand)
         if let limit = options.autoApprovalLimit {
             try machine.transition(from: .waitingForApproval, to: .approved,
                                    when: .init("amount ≤ \(limit)") { $0.amount <= limit })

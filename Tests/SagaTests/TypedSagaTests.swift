@@ -126,7 +126,7 @@ final class CheckoutHarness {
         try harness.starts.pipeInput(key: "tx-3", value: ["username": "carol", "total_amount": "lots"])
         let instance = try harness.instance("tx-3")
         #expect(instance.status == .compensated)
-        #expect(instance.failure?.hasPrefix("step 2 failed: the entity does not decode as CheckoutOrder: field total_amount is not a Int") == true)
+        #expect(instance.failure?.hasPrefix("step 2 failed: the entity does not decode as CheckoutOrder: field total_amount is not of type Int") == true)
         #expect(instance.errorContext["field"] == "total_amount")
     }
 

@@ -19,7 +19,7 @@ struct SagaEntityDecodingFailure: Error, Sendable, CustomStringConvertible {
             problem = "is null, expected \(expected)"
         case .typeMismatch(let expected, let context)?:
             field = Self.path(context.codingPath)
-            problem = "is not a \(expected): \(context.debugDescription)"
+            problem = "is not of type \(expected) (\(context.debugDescription))"
         case .dataCorrupted(let context)?:
             field = Self.path(context.codingPath)
             problem = "is not valid: \(context.debugDescription)"

@@ -154,4 +154,22 @@ final class CheckoutHarness {
         #expect(instance.failure == "onNextRevert after step -1 threw: \(reason)")
         #expect(harness.driver.records(of: "saga.dlq.checkout").count == 1)
     }
+
+    @Test func aTypedUndoWhoseEntityDoesNotDecodeRepliesNonRetryablyNamingTheField() throws {
+        let worker = try SagaWorker(name: "w", serving: ["checkout"], endpoints: [
+            .command("payment.charge", entity: CheckoutOrder.self) { _, _ in } undo: { _, execution in
+                execution.hints["refunded"] = true
+            },
+        ])
+        let builder = TopologyBuilder()
+        worker.addTo(builder)
+        let driver = try TopologyTestDriver(topology: try builder.build(), applicationID: "w")
+        let undo = SagaCommand(transactionID: "t", saga: "checkout", stepKey: -2, action: .undo, idempotencyKey: "t:-2",
+                               attempt: 1, entity: ["username": "erin", "total_amount": nil], hints: [:], errorContext: [:])
+        try driver.inputTopic("saga.undo.payment.charge", key: .string, value: .json(SagaCommand.self)).pipeInput(key: "t", value: undo)
+        let reply = try JSONSerde<SagaReply>().deserialize(try #require(driver.records(of: "saga.reply.checkout").first?.value))
+        #expect(reply.outcome == .nonRetryable)
+        #expect(reply.message?.hasPrefix("the entity does not decode as CheckoutOrder: field total_amount is null") == true)
+        #expect(reply.immediateRetries == 0)
+    }
 }

@@ -9,6 +9,10 @@
 ///     execution.hints["refunded_at"] = "now"
 /// }
 /// ```
+///
+/// To read and update the entity as a `Codable` type instead, see
+/// ``query(_:entity:scope:concurrency:retry:timeout:_:)`` and
+/// ``command(_:entity:scope:primaryConcurrency:revertConcurrency:primaryRetry:revertRetry:timeout:do:undo:)``.
 public struct SagaEndpoint: Sendable {
     /// An execution body; it throws ``SagaEndpointError`` to say how it failed.
     public typealias Body = @Sendable (inout SagaExecution) async throws -> Void

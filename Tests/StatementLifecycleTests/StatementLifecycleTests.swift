@@ -85,6 +85,25 @@ final class StatementHarness {
         #expect(try harness.emitted(.approved).isEmpty)
     }
 
+    @Test func aStatementWaitingTooLongIsEscalatedOnceAndAPersonStillApprovesIt() throws {
+        let harness = try StatementHarness(.init(escalateAfter: .seconds(86_400)))
+        try harness.initiate("late")
+        try harness.initiate("prompt")
+        try harness.approve("prompt", actor: "bob")
+        try harness.driver.advanceWallClockTime(by: .seconds(86_399))
+        #expect(try harness.statement("late")?.status == .waitingForApproval)
+        try harness.driver.advanceWallClockTime(by: .seconds(2))
+        #expect(try harness.statement("late")?.status == .escalated)
+        try harness.driver.advanceWallClockTime(by: .seconds(86_400 * 3))
+        let escalations = try harness.emitted(.escalated)
+        #expect(escalations.map(\.value.id) == ["late"], "once, and only the statement still waiting")
+        try harness.approve("late", actor: "carol")
+        #expect(try harness.statement("late")?.status == .closed)
+        #expect(try harness.history("late").map(\.status).prefix(4) == ["close-initiated", "waiting-for-approval", "escalated", "approved"])
+        #expect(try harness.history("late").map(\.actor).prefix(4) == ["external", "system", "timeout", "carol"])
+        #expect(try harness.statement("prompt")?.status == .closed)
+    }
+
     @Test func autoApprovalApprovesAmountsWithinTheLimitOnly() throws {
         let harness = try StatementHarness(.init(autoApprovalLimit: 10_000))
         try harness.initiate("small", amount: 9_999)

@@ -69,6 +69,10 @@ public struct SagaDefinition: Sendable {
     public var instanceStore: String { "\(name)-instances" }
     /// The store of deferred retries.
     public var retryStore: String { "\(name)-retries" }
+    /// The store of reply deadlines (steps with a ``SagaStep/replyTimeout``).
+    public var replyDeadlineStore: String { "\(name)-reply-deadlines" }
+    /// Whether any step has a reply timeout (the orchestrator then keeps reply deadlines).
+    var hasReplyTimeouts: Bool { steps.contains { $0.replyTimeout != nil } }
 
     /// The step with primary key `key`.
     public func step(key: Int) -> SagaStep? { steps.first { $0.key == abs(key) } }

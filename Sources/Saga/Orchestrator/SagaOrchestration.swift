@@ -14,6 +14,10 @@ struct SagaOrchestration {
         var events: [SagaHistoryEntry] = []
         /// Set when compensation failed: the saga goes to the dead-letter topic.
         var deadLettered = false
+        /// The deadline of the reply to the execution just sent (a step with a reply timeout).
+        var replyDeadline: (dueTime: Int64, stepKey: Int, attempt: Int)?
+        /// Set when a reply (or its timeout) was applied: the execution's deadline is void.
+        var replied = false
     }
 
     /// Starts a saga: status started, then the first step's command.
@@ -43,12 +47,26 @@ struct SagaOrchestration {
     func apply(_ reply: SagaReply, to instance: SagaInstance) -> (SagaInstance, Effects) {
         var instance = instance
         var effects = Effects()
+        effects.replied = true
         if instance.currentStepKey > 0 {
             applyPrimary(reply, &instance, &effects)
         } else {
             applyCompensation(reply, &instance, &effects)
         }
         return (instance, effects)
+    }
+
+    /// Fails the execution in flight retryably because its reply did not come by its deadline,
+    /// or `nil` when that execution is no longer in flight (its reply came, or the saga moved on).
+    func replyMissed(_ instance: SagaInstance, stepKey: Int, attempt: Int) -> (SagaInstance, Effects)? {
+        guard !instance.status.isTerminal, instance.currentStepKey == stepKey, instance.attempt == attempt,
+              instance.history.last?.event == "command-sent", let step = definition.step(key: stepKey),
+              let timeout = step.replyTimeout else { return nil }
+        let reply = SagaReply(transactionID: instance.transactionID, saga: definition.name, stepKey: stepKey,
+                              action: stepKey > 0 ? .do : .undo, idempotencyKey: "\(instance.transactionID):\(stepKey)",
+                              attempt: attempt, outcome: .retryable, entity: nil, hints: nil, errorContext: [:],
+                              message: "no reply within \(timeout)", immediateRetries: 0)
+        return apply(reply, to: instance)
     }
 
     /// Resends the execution a deferred retry was scheduled for.
@@ -166,6 +184,9 @@ struct SagaOrchestration {
             idempotencyKey: "\(instance.transactionID):\(stepKey)", attempt: attempt, entity: instance.entity,
             hints: instance.hints, errorContext: instance.errorContext))
         record(&instance, &effects, "command-sent", step: stepKey, status: status, detail: attempt > 1 ? "attempt \(attempt)" : nil)
+        if let timeout = definition.step(key: stepKey)?.replyTimeout {
+            effects.replyDeadline = (now + timeout.milliseconds, stepKey, attempt)
+        }
     }
 
     private func record(_ instance: inout SagaInstance, _ effects: inout Effects, _ event: String, step: Int?,

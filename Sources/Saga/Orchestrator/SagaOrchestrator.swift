@@ -54,11 +54,13 @@ public struct SagaOrchestrator: Sendable {
         builder.processingErrorPolicy = .deadLetter
         builder.addStore(Stores.persistent(definition.instanceStore, key: .string, value: .json(SagaInstance.self)))
         builder.addStore(Stores.timers(definition.retryStore))
+        let deadlines = definition.hasReplyTimeouts ? [definition.replyDeadlineStore] : []
+        for store in deadlines { builder.addStore(Stores.timers(store)) }
         let start = "\(name)-start", reply = "\(name)-reply"
         builder.addSource("\(name)-starts", topics: [definition.startTopic], key: .string, value: .json(JSONObject.self))
-            .process(start, stores: [definition.instanceStore]) { SagaStartProcessor(core: SagaOrchestratorCore(definition)) }
+            .process(start, stores: [definition.instanceStore] + deadlines) { SagaStartProcessor(core: SagaOrchestratorCore(definition)) }
         builder.addSource("\(name)-replies", topics: [definition.replyTopic], key: .string, value: .json(SagaReply.self))
-            .process(reply, stores: [definition.instanceStore, definition.retryStore]) {
+            .process(reply, stores: [definition.instanceStore, definition.retryStore] + deadlines) {
                 SagaReplyProcessor(core: SagaOrchestratorCore(definition), census: census.map { ($0, interval!) })
             }
         let parents = [start, reply]
@@ -95,7 +97,7 @@ final class SagaOrchestratorCore {
         try context.keyValueStore(definition.instanceStore, key: String.self, value: SagaInstance.self)
     }
 
-    func write(_ instance: SagaInstance, _ effects: SagaOrchestration.Effects, timers: DurableTimers<String, SagaRetryTimer>?,
+    func write(_ instance: SagaInstance, _ effects: SagaOrchestration.Effects, timers: SagaTimers,
                context: ProcessorContext<String, [UInt8]>) throws {
         let now = context.wallClockTime
         let key = instance.transactionID
@@ -110,8 +112,15 @@ final class SagaOrchestratorCore {
             try context.forward(Record(key: key, value: eventJSON.serialize(event), timestamp: now), to: "\(definition.name)-to-events")
         }
         if let retry = effects.retry {
-            guard let timers else { throw SagaDefinitionError("a retry was scheduled outside the reply processor") }
-            try timers.schedule(key: key, at: retry.dueTime, payload: SagaRetryTimer(stepKey: retry.stepKey, attempt: retry.attempt))
+            guard let retries = timers.retries else { throw SagaDefinitionError("a retry was scheduled outside the reply processor") }
+            try retries.schedule(key: key, at: retry.dueTime, payload: SagaRetryTimer(stepKey: retry.stepKey, attempt: retry.attempt))
+        }
+        if let deadlines = timers.deadlines {
+            if effects.replied { try deadlines.cancel(key: key) }
+            if let deadline = effects.replyDeadline {
+                try deadlines.schedule(key: key, at: deadline.dueTime,
+                                       payload: SagaRetryTimer(stepKey: deadline.stepKey, attempt: deadline.attempt))
+            }
         }
         if effects.deadLettered {
             try context.forward(Record(key: key, value: instanceJSON.serialize(instance), timestamp: now),
@@ -129,6 +138,14 @@ final class SagaOrchestratorCore {
 /// Creates instances from `saga.start.<saga>`.
 struct SagaStartProcessor: Processor {
     let core: SagaOrchestratorCore
+    private var deadlines: DurableTimers<String, SagaRetryTimer>?
+
+    init(core: SagaOrchestratorCore) { self.core = core }
+
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        guard core.definition.hasReplyTimeouts else { return }
+        deadlines = try context.durableTimers(core.definition.replyDeadlineStore, key: String.self, payload: SagaRetryTimer.self)
+    }
 
     func process(_ record: Record<String, JSONObject>, context: ProcessorContext<String, [UInt8]>) throws {
         let transactionID = record.key
@@ -141,14 +158,14 @@ struct SagaStartProcessor: Processor {
         }
         let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
         let (instance, effects) = orchestration.start(transactionID: transactionID, entity: record.value)
-        try core.write(instance, effects, timers: nil, context: context)
+        try core.write(instance, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), context: context)
     }
 }
 
 /// Applies workers' replies from `saga.reply.<saga>` and fires deferred retries.
 struct SagaReplyProcessor: Processor {
     let core: SagaOrchestratorCore
-    var timers: DurableTimers<String, SagaRetryTimer>?
+    var timers = SagaTimers(retries: nil, deadlines: nil)
     /// The status census and its interval, when counting is on.
     let census: (StatusCensus, Duration)?
     private var share: StatusCensusShare?
@@ -171,13 +188,25 @@ struct SagaReplyProcessor: Processor {
             }
         }
         let box = TimersBox()
-        timers = try context.durableTimers(core.definition.retryStore, key: String.self, payload: SagaRetryTimer.self,
-                                           checkEvery: core.definition.retryCheckInterval) { timer in
+        timers.retries = try context.durableTimers(core.definition.retryStore, key: String.self, payload: SagaRetryTimer.self,
+                                                   checkEvery: core.definition.retryCheckInterval) { timer in
             guard let instance = try core.instances(context).get(timer.key) else { return }
             let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
             guard let (retried, effects) = orchestration.retry(instance, stepKey: timer.payload.stepKey,
                                                                attempt: timer.payload.attempt) else { return }
             try core.write(retried, effects, timers: box.timers, context: context)
+        }
+        if core.definition.hasReplyTimeouts {
+            // A reply that has not come by its deadline counts as a retryable failure.
+            timers.deadlines = try context.durableTimers(core.definition.replyDeadlineStore, key: String.self,
+                                                         payload: SagaRetryTimer.self,
+                                                         checkEvery: core.definition.retryCheckInterval) { timer in
+                guard let instance = try core.instances(context).get(timer.key) else { return }
+                let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
+                guard let (failed, effects) = orchestration.replyMissed(instance, stepKey: timer.payload.stepKey,
+                                                                        attempt: timer.payload.attempt) else { return }
+                try core.write(failed, effects, timers: box.timers, context: context)
+            }
         }
         box.timers = timers
     }
@@ -197,7 +226,14 @@ struct SagaReplyProcessor: Processor {
     }
 }
 
-/// Lets the timer callback reach the timers it is registered with.
+/// Lets the timer callbacks reach the timers they are registered with.
 private final class TimersBox {
-    var timers: DurableTimers<String, SagaRetryTimer>?
+    var timers = SagaTimers(retries: nil, deadlines: nil)
+}
+
+/// The orchestrator's durable timers a processor holds: deferred retries (the reply
+/// processor only) and reply deadlines (when a step has a reply timeout).
+struct SagaTimers {
+    var retries: DurableTimers<String, SagaRetryTimer>?
+    var deadlines: DurableTimers<String, SagaRetryTimer>?
 }

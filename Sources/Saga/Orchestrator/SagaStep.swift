@@ -18,22 +18,35 @@ public struct SagaStep: Sendable, Hashable {
     public let topicSuffix: String
     /// Query or command.
     public let kind: Kind
+    /// How long the orchestrator waits for the reply to one execution of the step (or of its
+    /// compensation) before it treats the execution as failed retryably: a deferred retry,
+    /// then compensation (or, for an undo, compensation-failed) when the retries are spent.
+    /// `nil`: it waits as long as it takes.
+    public let replyTimeout: Duration?
 
     /// A query step.
     ///
-    /// - Throws: ``SagaDefinitionError`` for a bad suffix or key.
-    public static func query(_ topicSuffix: String, key: Double) throws(SagaDefinitionError) -> SagaStep {
-        try SagaStep(topicSuffix: topicSuffix, key: key, kind: .query)
+    /// - Parameter replyTimeout: See ``replyTimeout``.
+    /// - Throws: ``SagaDefinitionError`` for a bad suffix, key or timeout.
+    public static func query(_ topicSuffix: String, key: Double, replyTimeout: Duration? = nil) throws(SagaDefinitionError)
+        -> SagaStep {
+        try SagaStep(topicSuffix: topicSuffix, key: key, kind: .query, replyTimeout: replyTimeout)
     }
 
     /// A command step (with compensation).
     ///
-    /// - Throws: ``SagaDefinitionError`` for a bad suffix or key.
-    public static func command(_ topicSuffix: String, key: Double) throws(SagaDefinitionError) -> SagaStep {
-        try SagaStep(topicSuffix: topicSuffix, key: key, kind: .command)
+    /// - Parameter replyTimeout: See ``replyTimeout``.
+    /// - Throws: ``SagaDefinitionError`` for a bad suffix, key or timeout.
+    public static func command(_ topicSuffix: String, key: Double, replyTimeout: Duration? = nil) throws(SagaDefinitionError)
+        -> SagaStep {
+        try SagaStep(topicSuffix: topicSuffix, key: key, kind: .command, replyTimeout: replyTimeout)
     }
 
-    init(topicSuffix: String, key: Double, kind: Kind) throws(SagaDefinitionError) {
+    init(topicSuffix: String, key: Double, kind: Kind, replyTimeout: Duration? = nil) throws(SagaDefinitionError) {
+        if let replyTimeout, replyTimeout <= .zero {
+            throw SagaDefinitionError("reply timeout of \(topicSuffix) must be positive (got \(replyTimeout))")
+        }
+        self.replyTimeout = replyTimeout
         try TopicNames.validate(topicSuffix, what: "topic suffix")
         guard key.rounded() == key else {
             throw SagaDefinitionError("topic key \(key) of \(topicSuffix): decimal keys are reserved for sub-executions; use whole numbers")

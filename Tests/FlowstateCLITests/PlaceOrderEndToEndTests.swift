@@ -146,6 +146,22 @@ struct PlaceOrderEndToEndTests {
         #expect(shown.contains("status       compensated"), "\(shown)")
         #expect(shown.contains("undo-succeeded -3"), "\(shown)")
 
+        // A person re-drives a saga whose compensation failed: the refund runs again from a first
+        // attempt (and, as it always fails here, fails again), the history naming who did it.
+        if let failed = expectedDeadLetters.sorted().first {
+            let redrive = try FlowstateProcess(["saga", "redrive", failed, "--actor", "ops-carol", "--bootstrap-servers", servers])
+            #expect(await redrive.readLine() == "sent re-drive of place-order \(failed) by ops-carol")
+            #expect(await redrive.waitForExit() == 0)
+            var redriven: SagaInstance?
+            let done = try await reader.waitUntil(timeout: .seconds(60)) {
+                redriven = try reader.latest(of: changelog)[failed].map { try instanceSerde.deserialize($0) }
+                return redriven.map { $0.status == .compensationFailed && $0.history.contains { $0.event == "redriven" } } ?? false
+            }
+            #expect(done, "\(failed) re-driven and failed again: \(String(describing: redriven?.history.suffix(6)))")
+            #expect(redriven?.history.first { $0.event == "redriven" }?.detail == "by ops-carol")
+            #expect(redriven?.history.filter { $0.event == "command-sent" && $0.stepKey == -2 }.count == 6, "3 more refund attempts")
+        }
+
         #expect(await orchestratorPod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "orchestrator stops cleanly")
         #expect(await workerPod.stop(signal: SIGTERM, timeout: .seconds(30)) == 0, "worker stops cleanly")
         _ = await broker.stop()

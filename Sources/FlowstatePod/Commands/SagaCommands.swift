@@ -7,8 +7,8 @@ import Saga
 /// `<pod> saga start|show`, for every registered saga.
 struct SagaCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "saga", abstract: "Start sagas and show their state.",
-        subcommands: [Start.self, Show.self])
+        commandName: "saga", abstract: "Start sagas, show their state, re-drive those whose compensation failed.",
+        subcommands: [Start.self, Show.self, Redrive.self])
 
     /// The registered saga named `name`; without a name, the only one registered.
     static func definition(named name: String?) throws -> SagaDefinition {
@@ -46,6 +46,31 @@ struct SagaCommands: AsyncParsableCommand {
                                                             value: try JSONSerde<JSONObject>().serialize(entity)))
             try await producer.close()
             print(id)
+        }
+    }
+
+    struct Redrive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resume a saga whose compensation failed, from the compensation where it stopped.",
+            discussion: "Sends a re-drive to saga.redrive.<saga>; the orchestrator records it in the saga's history with the "
+                + "actor, or rejects it with the reason on saga.rejections.<saga> (a saga that did not fail, an unknown one).")
+
+        @Argument(help: "The transaction id.")
+        var transactionID: String
+        @Option(help: "Who re-drives it; recorded in the saga's history.")
+        var actor: String
+        @Option(help: "The saga; default: the only one the pod registers.")
+        var saga: String?
+        @OptionGroup var cluster: ClusterOptions
+
+        func run() async throws {
+            let definition = try SagaCommands.definition(named: saga)
+            guard !actor.isEmpty else { throw ValidationError("--actor must not be empty") }
+            let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: try cluster.servers()))
+            _ = try await producer.send(KafkaProducerRecord(topic: definition.redriveTopic, key: Array(transactionID.utf8),
+                                                            value: try JSONSerde<SagaRedrive>().serialize(SagaRedrive(actor: actor))))
+            try await producer.close()
+            print("sent re-drive of \(definition.name) \(transactionID) by \(actor)")
         }
     }
 

@@ -59,6 +59,9 @@ public struct SagaDefinition: Sendable {
     public var startTopic: String { "saga.start.\(name)" }
     /// Where workers reply.
     public var replyTopic: String { "saga.reply.\(name)" }
+    /// Where people re-drive sagas whose compensation failed (``SagaRedrive``, keyed by
+    /// transaction id).
+    public var redriveTopic: String { "saga.redrive.\(name)" }
     /// Every history entry of every instance, keyed by transaction id.
     public var eventsTopic: String { "saga.events.\(name)" }
     /// Sagas whose compensation failed, for people to look at.

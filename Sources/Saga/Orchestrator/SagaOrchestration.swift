@@ -69,6 +69,25 @@ struct SagaOrchestration {
         return apply(reply, to: instance)
     }
 
+    /// Resumes a saga whose compensation failed: its failed compensation runs again from a
+    /// first attempt, the history naming `actor`. The reason it cannot, for any other saga.
+    func redrive(_ instance: SagaInstance, by actor: String) -> Result<(SagaInstance, Effects), RedriveRefusal> {
+        guard instance.status == .compensationFailed, instance.currentStepKey < 0 else {
+            return .failure(RedriveRefusal(reason: "saga \(instance.transactionID) is \(instance.status.rawValue); only a saga "
+                                           + "whose compensation failed can be re-driven"))
+        }
+        var instance = instance
+        var effects = Effects()
+        record(&instance, &effects, "redriven", step: instance.currentStepKey, status: .compensating, detail: "by \(actor)")
+        send(&instance, &effects, stepKey: instance.currentStepKey, attempt: 1)
+        return .success((instance, effects))
+    }
+
+    /// Why a saga cannot be re-driven.
+    struct RedriveRefusal: Error {
+        let reason: String
+    }
+
     /// Resends the execution a deferred retry was scheduled for.
     func retry(_ instance: SagaInstance, stepKey: Int, attempt: Int) -> (SagaInstance, Effects)? {
         guard !instance.status.isTerminal, instance.currentStepKey == stepKey, instance.attempt + 1 == attempt else { return nil }

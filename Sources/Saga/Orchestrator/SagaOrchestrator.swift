@@ -22,7 +22,7 @@ public struct SagaOrchestrator: Sendable {
 
     /// Every topic the orchestrator reads or writes.
     public var topics: [String] {
-        [definition.startTopic, definition.replyTopic, definition.eventsTopic, definition.deadLetterTopic,
+        [definition.startTopic, definition.replyTopic, definition.redriveTopic, definition.eventsTopic, definition.deadLetterTopic,
          definition.rejectionsTopic] + definition.steps.flatMap { $0.kind == .command ? [$0.doTopic, $0.undoTopic] : [$0.doTopic] }
     }
 
@@ -63,7 +63,12 @@ public struct SagaOrchestrator: Sendable {
             .process(reply, stores: [definition.instanceStore, definition.retryStore] + deadlines) {
                 SagaReplyProcessor(core: SagaOrchestratorCore(definition), census: census.map { ($0, interval!) })
             }
-        let parents = [start, reply]
+        let redrive = "\(name)-redrive"
+        builder.addSource("\(name)-redrives", topics: [definition.redriveTopic], key: .string, value: .json(SagaRedrive.self))
+            .process(redrive, stores: [definition.instanceStore] + deadlines) {
+                SagaRedriveProcessor(core: SagaOrchestratorCore(definition))
+            }
+        let parents = [start, reply, redrive]
         for step in definition.steps {
             builder.addSink(SagaOrchestratorCore.sinkName(name, stepKey: step.key), topic: step.doTopic, parents: parents,
                             key: .string, value: .bytes)
@@ -159,6 +164,36 @@ struct SagaStartProcessor: Processor {
         let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
         let (instance, effects) = orchestration.start(transactionID: transactionID, entity: record.value)
         try core.write(instance, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), context: context)
+    }
+}
+
+/// Resumes sagas whose compensation failed, from `saga.redrive.<saga>`; anything else is
+/// rejected with the reason.
+struct SagaRedriveProcessor: Processor {
+    let core: SagaOrchestratorCore
+    private var deadlines: DurableTimers<String, SagaRetryTimer>?
+
+    init(core: SagaOrchestratorCore) { self.core = core }
+
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
+        guard core.definition.hasReplyTimeouts else { return }
+        deadlines = try context.durableTimers(core.definition.replyDeadlineStore, key: String.self, payload: SagaRetryTimer.self)
+    }
+
+    func process(_ record: Record<String, SagaRedrive>, context: ProcessorContext<String, [UInt8]>) throws {
+        let received = "redrive by \(record.value.actor)"
+        guard !record.value.actor.isEmpty else {
+            return try core.reject(record.key, received: received, reason: "a re-drive names its actor", context: context)
+        }
+        guard let instance = try core.instances(context).get(record.key) else {
+            return try core.reject(record.key, received: received, reason: "unknown saga \(record.key)", context: context)
+        }
+        switch SagaOrchestration(definition: core.definition, now: context.wallClockTime).redrive(instance, by: record.value.actor) {
+        case .success(let (resumed, effects)):
+            try core.write(resumed, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), context: context)
+        case .failure(let refusal):
+            try core.reject(record.key, received: received, reason: refusal.reason, context: context)
+        }
     }
 }
 

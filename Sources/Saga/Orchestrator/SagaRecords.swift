@@ -28,6 +28,16 @@ public struct SagaRejection: Codable, Sendable, Hashable {
     public var at: Int64
 }
 
+/// A person's request to resume a saga whose compensation failed, from the compensation
+/// where it stopped, on `saga.redrive.<saga>` keyed by transaction id.
+public struct SagaRedrive: Codable, Sendable, Hashable {
+    /// Who re-drives it; recorded in the saga's history.
+    public var actor: String
+
+    /// A request by `actor`.
+    public init(actor: String) { self.actor = actor }
+}
+
 /// The execution a deferred retry resends.
 struct SagaRetryTimer: Codable, Sendable {
     var stepKey: Int

@@ -9,7 +9,7 @@ struct RegisteredMachine: Sendable {
     let entityStore: String
     let historyStore: String
     let indexStore: String
-    /// Every command name of its manual steps.
+    /// Every command name of its manual steps, and the re-drive.
     let commands: [String]
     /// A stored entity (its store's binary bytes) as its status and JSON.
     let describeStored: @Sendable ([UInt8]) throws -> (status: String, json: String)
@@ -27,7 +27,7 @@ struct RegisteredMachine: Sendable {
         for transition in machine.transitions {
             if case .command(let name) = transition.trigger, !names.contains(name) { names.append(name) }
         }
-        commands = names
+        commands = names + [StateMachine<Entity>.redriveCommand]
         submission = { json in
             let entity: Entity
             do {

@@ -104,7 +104,8 @@ extension StateMachine {
             builder.addSink(sinkName(status), topic: topic(of: status), parents: [transition, apply], key: .string, value: .bytes)
         }
         builder.addSink("\(name)-to-index", topic: indexTopic, parents: [transition], key: .string, value: .bytes)
-        builder.addSink("\(name)-to-worker-retries", topic: workerRetriesTopic, parents: [transition], key: .string, value: .bytes)
+        builder.addSink("\(name)-to-worker-retries", topic: workerRetriesTopic, parents: [transition, apply], key: .string,
+                        value: .bytes)
         builder.addSink("\(name)-to-routed-commands", topic: routedCommandsTopic, parents: [route, index], key: .string, value: .bytes)
         builder.addSink("\(name)-to-rejections", topic: rejectionsTopic, parents: [transition, apply, route],
                         key: .string, value: .bytes)

@@ -95,6 +95,12 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
         try add(Transition(from: from, to: to, trigger: .worker, condition: condition, update: nil))
     }
 
+    /// The command that runs an entity's step again (its worker for its current status), for
+    /// people pushing on an entity whose step failed: `command <machine> <id> redrive --actor …`.
+    /// The entity's history gets an entry repeating its status with the actor; the step keeps
+    /// its idempotency key. Reserved: no transition may use the name.
+    public static var redriveCommand: String { "redrive" }
+
     /// Allows command `command` (a manual step) to move an entity from `from` to `to`
     /// (when `condition` holds), applying `update` to the entity.
     ///
@@ -104,6 +110,9 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
         throws(SagaDefinitionError)
     {
         try TopicNames.validate(command, what: "command name")
+        guard command != Self.redriveCommand else {
+            throw SagaDefinitionError("command name \(command) is reserved: it re-runs an entity's step")
+        }
         try add(Transition(from: from, to: to, trigger: .command(command), condition: condition, update: update))
     }
 

@@ -164,9 +164,10 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         if let retry {
             // A deferred retry: run the step again if the entity is where the failed try left it.
             guard let stored = try entities.get(incoming.id), stored.status == incoming.status,
-                  let bound = applicableWorker(stored),
-                  try writer.historyStore(context).get(stored.id)?.count == retry.transitions else { return }
-            return try run(bound, on: stored, created: nil, try: retry.try, transitions: retry.transitions, context: context)
+                  let bound = applicableWorker(stored), let history = try writer.historyStore(context).get(stored.id),
+                  history.count == retry.transitions else { return }
+            return try run(bound, on: stored, created: nil, try: retry.try,
+                           position: StepPosition(history), context: context)
         }
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
@@ -189,34 +190,34 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
             current = incoming
         }
         guard let bound = applicableWorker(current) else { return try store(created, of: incoming, context: context) }
-        let transitions = try created?.count ?? writer.historyStore(context).get(current.id)?.count ?? 0
-        try run(bound, on: current, created: created, try: WorkerTry(), transitions: transitions, context: context)
+        let history = try created ?? writer.historyStore(context).get(current.id) ?? []
+        try run(bound, on: current, created: created, try: WorkerTry(), position: StepPosition(history), context: context)
     }
 
     /// Runs a worker's step: a synchronous one here, an asynchronous one as a call.
     private func run(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, try this: WorkerTry,
-                     transitions: Int, context: ProcessorContext<String, [UInt8]>) throws {
+                     position: StepPosition, context: ProcessorContext<String, [UInt8]>) throws {
         guard let synchronous = bound.synchronous else {
-            return try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, transitions: transitions),
-                            try: this, transitions: transitions, context: context)
+            return try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, position: position),
+                            try: this, position: position, context: context)
         }
         let next: Entity?
         do { next = try synchronous(current) } catch {
-            return try failed(this, with: error, of: bound, on: current, created: created, transitions: transitions,
-                              context: context)
+            return try failed(this, with: error, of: bound, on: current, created: created, position: position, context: context)
         }
         try apply(next, of: bound, to: current, created: created, context: context)
     }
 
-    /// `<machine>/<id>/<status>/<transitions so far>`: the same for every try of one transition's step.
-    private func idempotencyKey(_ entity: Entity, transitions: Int) -> String {
-        "\(writer.machine.name)/\(entity.id)/\(entity.status.rawValue)/\(transitions)"
+    /// `<machine>/<id>/<status>/<transitions so far>`: the same for every try of one transition's
+    /// step, re-drives included.
+    private func idempotencyKey(_ entity: Entity, position: StepPosition) -> String {
+        "\(writer.machine.name)/\(entity.id)/\(entity.status.rawValue)/\(position.transitions)"
     }
 
     /// Runs an asynchronous worker's step off the stream thread; applies its result, or retries
     /// as ``WorkerTry/next(after:worker:entityID:immediate:deferred:)`` says.
     private func call(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, idempotencyKey: String,
-                      try this: WorkerTry, transitions: Int, context: ProcessorContext<String, [UInt8]>) throws {
+                      try this: WorkerTry, position: StepPosition, context: ProcessorContext<String, [UInt8]>) throws {
         let process = bound.process, backoff = bound.retry.backoff
         try context.suspend(bound.name, timeout: bound.timeout, {
             if this.inRound > 1, backoff > .zero { try await Task.sleep(for: backoff) }
@@ -226,13 +227,12 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         }, then: { result in
             // A timed transition may have moved the entity while the call ran (timers fire
             // outside the entity's key order): the step's result no longer applies.
-            guard try created != nil || isStill(current, after: transitions, context: context) else { return }
+            guard try created != nil || isStill(current, after: position.entries, context: context) else { return }
             switch result {
             case .success(let next):
                 try apply(next, of: bound, to: current, created: created, context: context)
             case .failure(let error):
-                try failed(this, with: error, of: bound, on: current, created: created, transitions: transitions,
-                           context: context)
+                try failed(this, with: error, of: bound, on: current, created: created, position: position, context: context)
             }
         })
     }
@@ -247,17 +247,17 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     /// After a failed try: runs the step again now, schedules a deferred retry (storing an
     /// entity this record created, so the retry finds it), or throws to dead-letter the record.
     private func failed(_ this: WorkerTry, with error: any Error, of bound: BoundWorker<Entity>, on current: Entity,
-                        created: [LifecycleEvent]?, transitions: Int, context: ProcessorContext<String, [UInt8]>) throws {
+                        created: [LifecycleEvent]?, position: StepPosition, context: ProcessorContext<String, [UInt8]>) throws {
         switch this.next(after: error, worker: bound.name, entityID: current.id,
                          immediate: bound.synchronous == nil ? bound.retry : nil, deferred: bound.deferredRetry) {
         case .now(let next):
-            try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, transitions: transitions),
-                     try: next, transitions: transitions, context: context)
+            try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, position: position),
+                     try: next, position: position, context: context)
         case .later(let next, let delay):
             guard let retries else { throw SagaDefinitionError("\(writer.machine.name) worker retries were not initialised") }
             try store(created, of: current, context: context)
             try retries.schedule(key: current.id, at: context.wallClockTime + delay,
-                                 payload: WorkerRetryTimer(status: current.status.rawValue, transitions: transitions,
+                                 payload: WorkerRetryTimer(status: current.status.rawValue, transitions: position.entries,
                                                            attempt: next.attempt, round: next.round))
         case .deadLetter(let reason):
             throw SagaDefinitionError(reason)
@@ -293,11 +293,16 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     }
 }
 
-/// Applies a command (a manual step) routed to the entity's partition.
+/// Applies a command (a manual step) routed to the entity's partition, or re-drives the
+/// entity's step (``StateMachine/redriveCommand``).
 struct CommandProcessor<Entity: StateMachineEntity>: Processor {
     var writer: TransitionWriter<Entity>
+    private let workers: [BoundWorker<Entity>]
 
-    init(machine: StateMachine<Entity>) { writer = TransitionWriter(machine: machine) }
+    init(machine: StateMachine<Entity>) {
+        writer = TransitionWriter(machine: machine)
+        workers = machine.workers.map { BoundWorker($0) }
+    }
 
     mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { try writer.open(context) }
 
@@ -311,6 +316,7 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
             return try writer.reject(command.entityID, current: nil, received: received,
                                      reason: "unknown \(machine.name) \(command.entityID)", context: context)
         }
+        if command.name == StateMachine<Entity>.redriveCommand { return try redrive(current, by: command.actor, context: context) }
         guard let transition = machine.commandTransition(for: current, command: command) else {
             let accepted = machine.commands(in: current.status)
             return try writer.reject(command.entityID, current: current.status, received: received,
@@ -322,6 +328,27 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         transition.update?(&next, command)
         next.status = transition.to
         try writer.nextStep(next, actor: command.actor, context: context)
+    }
+
+    /// Runs the entity's step again (after its record was dead-lettered, say): a history entry
+    /// repeating its status names the actor, and the entity goes to the worker-retries topic as a
+    /// fresh round of tries, keeping the step's idempotency key.
+    private func redrive(_ current: Entity, by actor: String, context: ProcessorContext<String, [UInt8]>) throws {
+        let machine = writer.machine
+        guard workers.contains(where: { $0.isApplicable(current) }) else {
+            return try writer.reject(current.id, current: current.status, received: "command \(StateMachine<Entity>.redriveCommand)",
+                                     reason: "nothing to re-drive: \(machine.name) \(current.id) is \(current.status.rawValue), "
+                                     + "which no worker handles", context: context)
+        }
+        let now = context.wallClockTime
+        let history = try writer.historyStore(context)
+        var events = try history.get(current.id) ?? []
+        events.append(LifecycleEvent(status: current.status.rawValue, at: now, actor: actor))
+        try history.put(current.id, events)
+        let retry = WorkerRetryTimer(status: current.status.rawValue, transitions: events.count, attempt: 1, round: 1)
+        try context.forward(Record(key: current.partitionKey, value: writer.entityJSON.serialize(current), timestamp: now,
+                                   headers: [WorkerRetryHeader.header(retry)]),
+                            to: "\(machine.name)-to-worker-retries")
     }
 }
 

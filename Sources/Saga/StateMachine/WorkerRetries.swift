@@ -74,3 +74,25 @@ enum WorkerRetryHeader {
         return (WorkerTry(attempt: fields[0], round: fields[1], inRound: 1), fields[2])
     }
 }
+
+/// Where an entity's step stands in its history: the entries so far (what makes a retry or a
+/// result stale) and the transitions so far (what names the step in its idempotency key).
+///
+/// A re-drive appends an entry repeating the current status (a transition never does: a
+/// status cannot move to itself), so the transitions are the entries that differ from the one
+/// before them, and a re-driven step keeps its idempotency key.
+struct StepPosition: Sendable, Hashable {
+    let entries: Int
+    let transitions: Int
+
+    init(_ history: [LifecycleEvent]) {
+        entries = history.count
+        var transitions = 0
+        var previous: String?
+        for event in history where event.status != previous {
+            transitions += 1
+            previous = event.status
+        }
+        self.transitions = transitions
+    }
+}

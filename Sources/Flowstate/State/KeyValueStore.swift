@@ -99,7 +99,7 @@ public final class KeyValueStore<Key, Value> {
             rememberAbsent(encoded)
             return nil
         }
-        let decoded = try valueSerde.deserialize(value)
+        let decoded = try decodeValue(value, key: key)
         remember(encoded, decoded)
         return decoded
     }
@@ -163,9 +163,25 @@ public final class KeyValueStore<Key, Value> {
         var result: [(key: Key, value: Value)] = []
         result.reserveCapacity(entries.count)
         for entry in entries {
-            result.append((try keySerde.deserialize(entry.key), try valueSerde.deserialize(entry.value)))
+            let key: Key
+            do {
+                key = try keySerde.deserialize(entry.key)
+            } catch {
+                throw StoredValueFailure.error(store: name, key: StoredValueFailure.hex(entry.key), error)
+            }
+            result.append((key, try decodeValue(entry.value, key: key)))
         }
         return result
+    }
+
+    /// Decodes a stored value; a failure is ``FlowstateError/Code/undecodableStoredValue``
+    /// naming the store and the key.
+    private func decodeValue(_ value: [UInt8], key: Key) throws(FlowstateError) -> Value {
+        do {
+            return try valueSerde.deserialize(value)
+        } catch {
+            throw StoredValueFailure.error(store: name, key: StoredValueFailure.printable(key), error)
+        }
     }
 }
 

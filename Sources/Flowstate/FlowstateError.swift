@@ -5,13 +5,16 @@
 /// (a task's local state cannot be trusted: wipe it and restore from the changelog),
 /// ``Code/fatal`` (stop the application). ``Code/serialization`` and
 /// ``Code/deserialization`` come from serdes, ``Code/processing`` from user processors,
-/// ``Code/configuration`` from bad settings detected at start-up.
+/// ``Code/configuration`` from bad settings detected at start-up. ``Code/undecodableStoredValue``
+/// (a state store holds a value its serde cannot read, typically written by an incompatible
+/// earlier version of the value's type) stops the stream thread like ``Code/fatal``: it is never
+/// a per-record error, so no input record is dead-lettered for it.
 public struct FlowstateError: Error, Sendable, CustomStringConvertible {
     /// The kind of a ``FlowstateError``; new kinds may be added without breaking users.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: String, Sendable {
             case configuration, serialization, deserialization, processing
-            case taskMigrated, taskCorrupted, storeClosed, fatal
+            case taskMigrated, taskCorrupted, storeClosed, undecodableStoredValue, fatal
         }
         private let kind: Kind
         private init(_ kind: Kind) { self.kind = kind }
@@ -30,6 +33,10 @@ public struct FlowstateError: Error, Sendable, CustomStringConvertible {
         public static let taskCorrupted = Code(.taskCorrupted)
         /// A state store was used after it was closed.
         public static let storeClosed = Code(.storeClosed)
+        /// A value in a state store cannot be decoded by the store's value serde (the message
+        /// names the store, the key, the type and the field): the stream thread stops, because
+        /// every record touching that key would fail the same way. See `docs/upgrades.md`.
+        public static let undecodableStoredValue = Code(.undecodableStoredValue)
         /// The application cannot continue.
         public static let fatal = Code(.fatal)
 

@@ -82,7 +82,8 @@ final class StreamTask {
     /// - Returns: The records to produce, or why the record was rejected (deserialization
     ///   failures always; processing failures under ``ProcessingErrorPolicy/deadLetter``), or
     ///   that it waits behind its key (``ProcessorContext/order(by:)``).
-    /// - Throws: ``FlowstateError`` `.processing` under ``ProcessingErrorPolicy/fail``.
+    /// - Throws: ``FlowstateError`` `.processing` under ``ProcessingErrorPolicy/fail``, and
+    ///   `.undecodableStoredValue` under any policy.
     func process(_ record: KafkaConsumerRecord, policy: ProcessingErrorPolicy) throws -> Outcome {
         defer {
             consumedOffsets[record.topicPartition] = record.offset + 1
@@ -117,8 +118,13 @@ final class StreamTask {
     /// Undoes the current record's effects and says why it is rejected (or throws under `.fail`).
     private func rejection(of record: KafkaConsumerRecord, _ error: any Error, policy: ProcessingErrorPolicy) throws -> Outcome {
         context.rollbackRecord()
-        if let error = error as? FlowstateError, error.code == .deserialization {
-            return .rejected(stage: "deserialization", reason: error.message, error: error)
+        if let error = error as? FlowstateError {
+            // A stored value that does not decode fails every record touching its key: fatal,
+            // never a dead letter (only undecodable input records are dead-lettered).
+            if error.code == .undecodableStoredValue { throw error }
+            if error.code == .deserialization {
+                return .rejected(stage: "deserialization", reason: error.message, error: error)
+            }
         }
         let reason = "\(error)"
         if policy == .fail {
@@ -210,6 +216,7 @@ final class StreamTask {
                 hasUncommittedWork = true
             } catch {
                 context.rollbackRecord()
+                if let error = error as? FlowstateError, error.code == .undecodableStoredValue { throw error }
                 throw FlowstateError(.processing, "punctuation in task \(id) failed: \(error)", underlying: SendableError(error))
             }
         }

@@ -6,8 +6,11 @@
 ///
 /// - **Supported evolution**: add an `Optional` property (bytes written before the change
 ///   decode it as `nil`) or remove a property (its bytes are ignored).
-/// - Renaming a property or changing its type makes old bytes fail with
-///   ``FlowstateError/Code/deserialization``.
+/// - Renaming a property makes old bytes fail with ``FlowstateError/Code/deserialization``
+///   (inside a store: ``FlowstateError/Code/undecodableStoredValue``, naming the key).
+///   Changing a property's type usually fails too, but the bytes carry no types: old bytes
+///   that happen to fit the new type are misread (an `Int` read as a `String`). See
+///   `docs/upgrades.md`.
 ///
 /// A `Value` conforming to ``BinaryDirectEncodable`` is encoded by its own
 /// ``BinaryDirectEncodable/encode(to:)`` (the same bytes, without `Encoder`'s overhead).

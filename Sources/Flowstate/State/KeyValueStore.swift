@@ -87,8 +87,9 @@ public final class KeyValueStore<Key, Value> {
     /// The value for `key`, or `nil`.
     ///
     /// - Complexity: O(1) for pending writes, O(log n) from RocksDB.
-    /// - Throws: ``FlowstateError`` when the key cannot be encoded, the value cannot be decoded,
-    ///   or the store is closed.
+    /// - Throws: ``FlowstateError`` when the key cannot be encoded or the store is closed;
+    ///   ``FlowstateError/Code/undecodableStoredValue`` (naming the store, the key, the type and
+    ///   the field) when the stored value cannot be decoded, which stops the stream thread.
     public func get(_ key: Key) throws(FlowstateError) -> Value? {
         let encoded = try encode(key)
         if caches {  // (not through a `Value??`: nesting a generic Optional costs a metadata lookup)
@@ -99,7 +100,7 @@ public final class KeyValueStore<Key, Value> {
             rememberAbsent(encoded)
             return nil
         }
-        let decoded = try valueSerde.deserialize(value)
+        let decoded = try decodeValue(value, key: key)
         remember(encoded, decoded)
         return decoded
     }
@@ -127,7 +128,8 @@ public final class KeyValueStore<Key, Value> {
     /// Entries with `from ≤ key < to` in the byte order of encoded keys (`nil` bounds are open).
     ///
     /// - Complexity: O(k log k) for k entries in range.
-    /// - Throws: ``FlowstateError`` on encoding/decoding failure or a closed store.
+    /// - Throws: ``FlowstateError`` on encoding failure or a closed store;
+    ///   ``FlowstateError/Code/undecodableStoredValue`` when a stored key or value cannot be decoded.
     public func range(from: Key? = nil, to: Key? = nil) throws(FlowstateError) -> [(key: Key, value: Value)] {
         var lower: [UInt8]?
         var upper: [UInt8]?
@@ -163,9 +165,25 @@ public final class KeyValueStore<Key, Value> {
         var result: [(key: Key, value: Value)] = []
         result.reserveCapacity(entries.count)
         for entry in entries {
-            result.append((try keySerde.deserialize(entry.key), try valueSerde.deserialize(entry.value)))
+            let key: Key
+            do {
+                key = try keySerde.deserialize(entry.key)
+            } catch {
+                throw StoredValueFailure.error(store: name, key: StoredValueFailure.hex(entry.key), error)
+            }
+            result.append((key, try decodeValue(entry.value, key: key)))
         }
         return result
+    }
+
+    /// Decodes a stored value; a failure is ``FlowstateError/Code/undecodableStoredValue``
+    /// naming the store and the key.
+    private func decodeValue(_ value: [UInt8], key: Key) throws(FlowstateError) -> Value {
+        do {
+            return try valueSerde.deserialize(value)
+        } catch {
+            throw StoredValueFailure.error(store: name, key: StoredValueFailure.printable(key), error)
+        }
     }
 }
 

@@ -221,3 +221,76 @@ private final class FlakyCarrier: StateWorker, @unchecked Sendable {
         #expect(throws: SagaDefinitionError.self) { try machine.validate() }
     }
 }
+
+/// packed → shipped through a carrier that refuses the first `refusals` tries of all (as
+/// non-retryable), then ships.
+private final class RefusingCarrier: StateWorker, @unchecked Sendable {
+    let refusals: Int
+    private let lock = NSLock()
+    private var tries: [(key: String?, attempt: Int)] = []
+    init(refusals: Int) { self.refusals = refusals }
+
+    func isApplicable(_ parcel: Parcel) -> Bool { parcel.status == .packed }
+    func process(_ parcel: Parcel) async throws -> Parcel? {
+        let count = lock.withLock {
+            tries.append((StateWorkerCall.idempotencyKey, StateWorkerCall.attempt))
+            return tries.count
+        }
+        if count <= refusals { throw StateWorkerError.nonRetryable("carrier refuses (try \(count))") }
+        return Parcel(id: parcel.id, status: .shipped)
+    }
+    var seen: [(key: String?, attempt: Int)] { lock.withLock { tries } }
+}
+
+@Suite struct StateMachineRedriveTests {
+    fileprivate func start(_ carrier: RefusingCarrier) throws -> (TopologyTestDriver, StateMachine<Parcel>) {
+        var machine = StateMachine<Parcel>(name: "parcel", initial: .received)
+        try machine.transition(from: .received, to: .packed)
+        try machine.transition(from: .packed, to: .shipped)
+        machine.addWorker(Pack())
+        machine.addWorker(carrier)
+        let driver = try TopologyTestDriver(topology: try machine.topology(), applicationID: "parcels")
+        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
+            .pipeInput(key: "depot", value: Parcel(id: "p1", status: .received))
+        return (driver, machine)
+    }
+
+    fileprivate func redrive(_ driver: TopologyTestDriver, _ machine: StateMachine<Parcel>, actor: String) throws {
+        try driver.inputTopic(machine.commandsTopic, key: .string, value: .json(StateMachineCommand.self))
+            .pipeInput(key: "p1", value: StateMachineCommand(entityID: "p1", name: StateMachine<Parcel>.redriveCommand, actor: actor))
+    }
+
+    @Test func aReDriveRunsTheFailedStepAgainWithItsIdempotencyKeyAndNamesWhoAsked() throws {
+        let carrier = RefusingCarrier(refusals: 1)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        #expect(driver.deadLetters.count == 1, "the refused step's record is dead-lettered")
+        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status == .packed)
+        try redrive(driver, machine, actor: "ops-dana")
+        #expect(try driver.keyValueStore(machine.entityStore, key: String.self, value: Parcel.self).get("p1")?.status == .shipped)
+        #expect(carrier.seen.map(\.attempt) == [1, 1], "a re-drive starts a fresh round of tries")
+        #expect(Set(carrier.seen.map(\.key)) == ["parcel/p1/packed/2"], "the same key as the failed try: \(carrier.seen.map(\.key))")
+        let history = try driver.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self).get("p1")
+        #expect(history?.map(\.status) == ["received", "packed", "packed", "shipped"])
+        #expect(history?.map(\.actor) == ["external", "system", "ops-dana", "system"])
+        #expect(driver.records(of: machine.topic(of: .packed)).count == 1, "a re-drive is no transition: nothing re-emitted")
+    }
+
+    @Test func reDrivingAnEntityNoWorkerHandlesIsRejectedWithTheReason() throws {
+        let carrier = RefusingCarrier(refusals: 0)
+        let (driver, machine) = try start(carrier)
+        defer { driver.close() }
+        try redrive(driver, machine, actor: "ops-dana")
+        let rejection = try driver.outputTopic(machine.rejectionsTopic, key: .string, value: .json(StateMachineRejection.self))
+            .readRecordsToList().last?.value
+        #expect(rejection?.reason == "nothing to re-drive: parcel p1 is shipped, which no worker handles", "\(String(describing: rejection))")
+        #expect(carrier.seen.count == 1)
+    }
+
+    @Test func theReDriveCommandNameIsReserved() throws {
+        var machine = StateMachine<Parcel>(name: "parcel", initial: .received)
+        #expect(throws: SagaDefinitionError.self) {
+            try machine.transition(from: .received, to: .packed, command: StateMachine<Parcel>.redriveCommand)
+        }
+    }
+}

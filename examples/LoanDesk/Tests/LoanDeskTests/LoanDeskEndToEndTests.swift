@@ -153,8 +153,7 @@ struct LoanDeskEndToEndTests {
         #expect(noCar.output.contains("status       compensated") && noCar.output.contains("error        error_code=NO_CAR"),
                 "\(noCar.output)")
 
-        // All three at once: after processing records a pod took over 15 s to stop gracefully here
-        // (its host directory finishing a consumer-lag sample), within the 30 s bound.
+        // All three at once, each within the 30 s bound of a graceful stop.
         let statuses = await withTaskGroup(of: (Int, Int32?).self) { group in
             for (index, pod) in pods.enumerated() {
                 group.addTask { (index, await pod.stop(signal: SIGTERM, timeout: .seconds(30))) }

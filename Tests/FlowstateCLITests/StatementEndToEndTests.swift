@@ -65,7 +65,8 @@ struct StatementEndToEndTests {
         for status in StatementStatus.allCases.dropFirst() {
             let seen = try seen(on: status)
             let expected = status == .directDebitInitiated ? ids.indices.filter { $0 % 3 != 0 }.map { ids[$0] }
-                : status == .paymentInitiated ? ids.indices.filter { $0 % 3 == 0 }.map { ids[$0] } : ids
+                : status == .paymentInitiated ? ids.indices.filter { $0 % 3 == 0 }.map { ids[$0] }
+                : status == .escalated ? [] : ids  // approved long before the 7-day escalation
             #expect(Set(seen) == Set(expected), "\(status.rawValue): the right statements")
             duplicates += Dictionary(grouping: seen, by: { $0 }).filter { $0.value.count > 1 }.map { "\(status.rawValue) \($0.key)" }
         }

@@ -133,6 +133,13 @@ final class SagaOrchestratorCore {
         }
     }
 
+    /// The reply deadlines, to schedule (the reply processor fires them); `nil` when no step has
+    /// a reply timeout.
+    func replyDeadlines(_ context: ProcessorContext<String, [UInt8]>) throws -> DurableTimers<String, SagaRetryTimer>? {
+        guard definition.hasReplyTimeouts else { return nil }
+        return try context.durableTimers(definition.replyDeadlineStore, key: String.self, payload: SagaRetryTimer.self)
+    }
+
     func reject(_ transactionID: String, received: String, reason: String, context: ProcessorContext<String, [UInt8]>) throws {
         let rejection = SagaRejection(transactionID: transactionID, received: received, reason: reason, at: context.wallClockTime)
         try context.forward(Record(key: transactionID, value: rejectionJSON.serialize(rejection), timestamp: context.wallClockTime),
@@ -147,10 +154,7 @@ struct SagaStartProcessor: Processor {
 
     init(core: SagaOrchestratorCore) { self.core = core }
 
-    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
-        guard core.definition.hasReplyTimeouts else { return }
-        deadlines = try context.durableTimers(core.definition.replyDeadlineStore, key: String.self, payload: SagaRetryTimer.self)
-    }
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { deadlines = try core.replyDeadlines(context) }
 
     func process(_ record: Record<String, JSONObject>, context: ProcessorContext<String, [UInt8]>) throws {
         let transactionID = record.key
@@ -175,10 +179,7 @@ struct SagaRedriveProcessor: Processor {
 
     init(core: SagaOrchestratorCore) { self.core = core }
 
-    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws {
-        guard core.definition.hasReplyTimeouts else { return }
-        deadlines = try context.durableTimers(core.definition.replyDeadlineStore, key: String.self, payload: SagaRetryTimer.self)
-    }
+    mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { deadlines = try core.replyDeadlines(context) }
 
     func process(_ record: Record<String, SagaRedrive>, context: ProcessorContext<String, [UInt8]>) throws {
         let received = "redrive by \(record.value.actor)"

@@ -37,11 +37,15 @@ struct TransitionWriter<Entity: StateMachineEntity> {
     }
 
     /// Schedules the timed transition leaving `entity`'s status (replacing the entity's earlier
-    /// timer), or cancels an earlier one when the status has none. `transitions`: the entity's
-    /// history entries so far, which the timer checks when it fires.
-    func scheduleTimeout(of entity: Entity, transitions: Int, now: Int64) throws {
+    /// timer), or cancels the timer of the status it left (`left`) when that one had a timed
+    /// transition and the new one has none; nothing otherwise, so most transitions touch no timer.
+    /// `transitions`: the entity's history entries so far, which the timer checks when it fires.
+    func scheduleTimeout(of entity: Entity, leaving left: String?, transitions: Int, now: Int64) throws {
         guard let timeouts else { return }
-        guard let (_, after) = timed[entity.status.rawValue] else { return try timeouts.cancel(key: entity.id) }
+        guard let (_, after) = timed[entity.status.rawValue] else {
+            if let left, timed[left] != nil { try timeouts.cancel(key: entity.id) }
+            return
+        }
         try timeouts.schedule(key: entity.id, at: now + after.milliseconds,
                               payload: StatusTimeout(status: entity.status.rawValue, transitions: transitions))
     }
@@ -68,9 +72,10 @@ struct TransitionWriter<Entity: StateMachineEntity> {
         let history = try historyStore(context)
         try entityStore(context).put(entity.id, entity)
         var events = try earlier ?? history.get(entity.id) ?? []
+        let left = events.last?.status
         events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
         try history.put(entity.id, events)
-        try scheduleTimeout(of: entity, transitions: events.count, now: now)
+        try scheduleTimeout(of: entity, leaving: left, transitions: events.count, now: now)
         try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now),
                             to: sinkNames[entity.status.rawValue] ?? machine.sinkName(entity.status))
     }
@@ -283,7 +288,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
         guard let created else { return }
         try writer.entityStore(context).put(entity.id, entity)
         try writer.historyStore(context).put(entity.id, created)
-        try writer.scheduleTimeout(of: entity, transitions: created.count, now: context.wallClockTime)
+        try writer.scheduleTimeout(of: entity, leaving: nil, transitions: created.count, now: context.wallClockTime)
     }
 
     /// The first worker applicable to `entity`.

@@ -133,6 +133,12 @@ public struct FlowstateConfig: Sendable {
             throw FlowstateError(.configuration, "transaction.timeout.ms must be a positive number of milliseconds (got \(raw))",
                                  setting: "kafka-property")
         }
+        if let strategy = kafkaProperties["partition.assignment.strategy"], strategy != "range" {
+            // A task's partitions (partition p of each of its source topics) must go to one
+            // member together: only `range` places them so (the others spread topics apart).
+            throw FlowstateError(.configuration, "partition.assignment.strategy must be range (got \(strategy)): a task needs "
+                                 + "partition p of every source topic on one member", setting: "kafka-property")
+        }
         guard transactionTimeout > commitInterval else {
             throw FlowstateError(.configuration, "commit interval \(commitInterval) must be shorter than transaction.timeout.ms "
                                  + "(\(transactionTimeout))", setting: "commit-interval")

@@ -43,6 +43,9 @@ final class StreamThread: @unchecked Sendable {
     private var draining = false
     /// Partitions paused for back-pressure.
     private var pausedPartitions: Set<KafkaTopicPartition> = []
+    /// Assigned partitions of tasks this member does not hold every source partition of (never
+    /// processed, never committed, paused), and every pause librdkafka keeps across assignments.
+    private var incompleteTasks = IncompleteTasks()
     /// Records polled while a commit waits for calls or the calls are at their bound: processed
     /// after, in order. (Pausing at once would make librdkafka drop and fetch again everything it
     /// had prefetched.)
@@ -202,6 +205,7 @@ final class StreamThread: @unchecked Sendable {
 
     func connect() throws {
         migrating = false
+        incompleteTasks = IncompleteTasks()  // a new consumer: nothing paused
         let consumer = try clients.makeConsumer(groupID: config.applicationID,
                                                 groupInstanceID: "\(config.instanceID)-\(index)", clientID: clientID)
         let transactional = config.processingGuarantee == .exactlyOnce
@@ -227,6 +231,9 @@ final class StreamThread: @unchecked Sendable {
             callbackError = nil
             throw error
         }
+        let pauses = incompleteTasks.takeChanges()
+        if !pauses.pause.isEmpty { try consumer.pause(pauses.pause) }
+        if !pauses.resume.isEmpty { try consumer.resume(pauses.resume) }
         if draining || callLoad >= config.maxInFlightCalls {
             held += records
             records = []
@@ -342,11 +349,13 @@ final class StreamThread: @unchecked Sendable {
             guard !newlyPaused.isEmpty else { return }
             try consumer.pause(Array(newlyPaused))
             pausedPartitions.formUnion(newlyPaused)
+            incompleteTasks.record(paused: newlyPaused)
             status.update { $0.pausedPartitions[index] = pausedPartitions.count }
         } else if !pausedPartitions.isEmpty {
             let assigned = Set(tasks.values.flatMap(\.sourcePartitions))
             let resumable = pausedPartitions.intersection(assigned)
             if !resumable.isEmpty { try consumer.resume(Array(resumable)) }
+            incompleteTasks.record(resumed: resumable)
             pausedPartitions = []
             status.update { $0.pausedPartitions[index] = 0 }
         }
@@ -557,10 +566,8 @@ final class StreamThread: @unchecked Sendable {
             setState(.restoring)
             let committed = try consumer?.committed(partitions) ?? [:]
             var starts: [KafkaTopicPartition: KafkaOffset] = [:]
-            let ids = Set(partitions.compactMap { partition in
-                topology.subtopology(readingTopic: partition.topic).map { TaskID(subtopology: $0.id, partition: partition.partition) }
-            })
-            for id in ids.sorted() where tasks[id] == nil {
+            let ids = incompleteTasks.update(assigned: assigned, topology: topology, logger: logger)
+            for id in ids where tasks[id] == nil {
                 let (task, restored) = try openAndRestore(id, committed: committed)
                 for partition in task.sourcePartitions {
                     let fromState = restored.sourceOffsets[partition.topic]
@@ -677,6 +684,7 @@ final class StreamThread: @unchecked Sendable {
         }
         let revoked = Set(partitions)
         pausedPartitions.subtract(revoked)
+        incompleteTasks.revoke(revoked)
         held.removeAll { revoked.contains($0.topicPartition) }
         var closed: [TaskID] = []
         for (id, task) in tasks where task.sourcePartitions.contains(where: revoked.contains) {

@@ -20,4 +20,19 @@ import Testing
             return error.code == .configuration && error.setting == "kafka-property" && error.message.contains("'\(pair)'")
         }
     }
+
+    /// A task needs partition p of every source topic on one member; only `range` does that.
+    @Test(arguments: ["cooperative-sticky", "roundrobin"])
+    func anAssignmentStrategyOtherThanRangeFailsNamingTheSetting(strategy: String) {
+        var config = FlowstateConfig(applicationID: "app", bootstrapServers: ["localhost:9092"])
+        config.kafkaProperties["partition.assignment.strategy"] = strategy
+        #expect {
+            try config.validate()
+        } throws: { error in
+            guard let error = error as? FlowstateError else { return false }
+            return error.code == .configuration && error.setting == "kafka-property" && error.message.contains(strategy)
+        }
+        config.kafkaProperties["partition.assignment.strategy"] = "range"
+        #expect(throws: Never.self) { try config.validate() }
+    }
 }

@@ -214,7 +214,7 @@ public final class FlowstateApplication: Service, Sendable {
             return .notHosted(location)
         }
         let answer = await withCheckedContinuation { (continuation: CheckedContinuation<StoreQueryMailbox.Answer, Never>) in
-            thread.queries.post(StoreQueryMailbox.Query(store: name, task: location.task, key: bytes) {
+            thread.queries.post(StoreQueryMailbox.Query(store: name, task: location.task, kind: .key(bytes)) {
                 continuation.resume(returning: $0)
             })
         }
@@ -222,13 +222,73 @@ public final class FlowstateApplication: Service, Sendable {
         case .value(let value?):
             guard let codec = topology.store(named: name)?.queryCodec else { return .absent }
             return .found(json: try codec.valueJSON(value))
-        case .value(nil):
+        case .value(nil), .page:
             return .absent
         case .notHosted:
             return .notHosted(location)
         case .failed(let error):
             throw error
         }
+    }
+
+    /// One page of a store's entries held by this application's tasks, in key order, from
+    /// committed state.
+    ///
+    /// Each local task reads at most `request.limit` entries (a filtered read examines at most
+    /// `request.scanBudget`) through an iterator, and the pages are merged; other pods' tasks
+    /// are not read (a pod's HTTP server gathers those). Follow ``StorePage/next``.
+    ///
+    /// - Throws: ``FlowstateError`` `.configuration` with setting `store` for an unknown store,
+    ///   `.serialization` for a limit outside 1...1000 or a key text the store cannot encode.
+    public func queryStorePage(name: String, request: StorePageRequest) async throws(FlowstateError) -> StorePage {
+        let page = try await queryStoreBytePage(name: name, request: request)
+        return StorePage(entries: page.entries.map(\.entry), next: try page.scannedTo.map { key throws(FlowstateError) in
+            guard let codec = topology.store(named: name)?.queryCodec else { return "" }
+            return try codec.keyText(key)
+        })
+    }
+
+    /// ``queryStorePage(name:request:)`` in key bytes, for merging with other pods' pages.
+    package func queryStoreBytePage(name: String, request: StorePageRequest) async throws(FlowstateError) -> StoreBytePage {
+        guard let definition = topology.store(named: name),
+              let subtopology = topology.subtopologies.first(where: { $0.stores.contains(name) }) else {
+            throw FlowstateError(.configuration, "no store named '\(name)'; stores: \(storeNames.joined(separator: ", "))",
+                                 setting: "store")
+        }
+        guard (1...StorePageRequest.maximumLimit).contains(request.limit) else {
+            throw FlowstateError(.serialization, "limit must be 1...\(StorePageRequest.maximumLimit) (got \(request.limit))")
+        }
+        let codec = definition.queryCodec
+        var lower = try request.from.map { text throws(FlowstateError) in try codec.encodeKey(text) }
+        var upper = try request.to.map { text throws(FlowstateError) in try codec.encodeKey(text) }
+        if let prefix = try request.prefix.map({ text throws(FlowstateError) in try codec.encodeKey(text) }) {
+            if lower.map({ $0.lexicographicallyPrecedes(prefix) }) ?? true { lower = prefix }
+            if let end = prefixSuccessor(prefix), upper.map({ end.lexicographicallyPrecedes($0) }) ?? true { upper = end }
+        }
+        let query = StoreQueryMailbox.PageQuery(
+            lower: lower, upper: upper, after: try request.after.map { text throws(FlowstateError) in try codec.encodeKey(text) },
+            limit: request.limit, budget: max(request.limit, request.scanBudget), match: request.match)
+        let snapshot = status.read()
+        var asked: [(thread: StreamThread, task: TaskID)] = []
+        for thread in threads.withLock({ $0 }) {
+            for task in snapshot.assignedTasks[thread.index] ?? [] where task.subtopology == subtopology.id {
+                asked.append((thread, task))
+            }
+        }
+        var pages: [StoreBytePage] = []
+        for (thread, task) in asked {
+            let answer = await withCheckedContinuation { (continuation: CheckedContinuation<StoreQueryMailbox.Answer, Never>) in
+                thread.queries.post(StoreQueryMailbox.Query(store: name, task: task, kind: .page(query)) {
+                    continuation.resume(returning: $0)
+                })
+            }
+            switch answer {
+            case .page(let page): pages.append(page)
+            case .failed(let error): throw error
+            case .value, .notHosted: continue  // moved away meanwhile: another pod answers for it
+            }
+        }
+        return StoreBytePage.merge(pages, limit: request.limit)
     }
 
     private func locateKey(store name: String, key: String, partitionKey: String?) throws(FlowstateError) -> (StoreKeyLocation, [UInt8]) {

@@ -8,16 +8,34 @@ final class StoreQueryMailbox: Sendable {
     enum Answer: Sendable {
         /// The committed value's bytes, or `nil` when the key has none.
         case value([UInt8]?)
+        /// A page of the task's committed entries.
+        case page(StoreBytePage)
         /// The thread does not host the task (any more).
         case notHosted
         /// The store could not be read.
         case failed(FlowstateError)
     }
 
+    /// What is asked: one key's value, or a page of entries.
+    enum Kind: Sendable {
+        case key([UInt8])
+        case page(PageQuery)
+    }
+
+    /// A page of a task's entries, in key bytes (see ``StorePageRequest``).
+    struct PageQuery: Sendable {
+        var lower: [UInt8]?
+        var upper: [UInt8]?
+        var after: [UInt8]?
+        var limit: Int
+        var budget: Int
+        var match: StoreValueMatch?
+    }
+
     struct Query: Sendable {
         let store: String
         let task: TaskID
-        let key: [UInt8]
+        let kind: Kind
         let answer: @Sendable (Answer) -> Void
     }
 

@@ -381,8 +381,14 @@ final class StreamThread: @unchecked Sendable {
                 query.answer(.notHosted)
                 continue
             }
-            do {
-                query.answer(.value(try store.baseGet(query.key)))
+            do throws(FlowstateError) {
+                switch query.kind {
+                case .key(let key):
+                    query.answer(.value(try store.baseGet(key)))
+                case .page(let page):
+                    guard let codec = topology.store(named: query.store)?.queryCodec else { throw FlowstateError(.configuration, "no store") }
+                    query.answer(.page(try StorePageReader(codec: codec).read(page, from: store)))
+                }
             } catch {
                 query.answer(.failed(error))
             }

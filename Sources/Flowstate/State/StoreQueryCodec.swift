@@ -10,16 +10,22 @@ import Foundation
 struct StoreQueryCodec: Sendable {
     let encodeKey: @Sendable (String) throws(FlowstateError) -> [UInt8]
     let valueJSON: @Sendable ([UInt8]) throws(FlowstateError) -> [UInt8]
+    /// A stored key as query text: a `String` as is, a `LosslessStringConvertible` key by its
+    /// description, another `Encodable` key as JSON.
+    let keyText: @Sendable ([UInt8]) throws(FlowstateError) -> String
 
     /// For definitions made without serdes (none today): every query fails with a clear message.
     static let unavailable = StoreQueryCodec(
         encodeKey: { _ throws(FlowstateError) in throw FlowstateError(.configuration, "store cannot be queried") },
-        valueJSON: { _ throws(FlowstateError) in throw FlowstateError(.configuration, "store cannot be queried") })
+        valueJSON: { _ throws(FlowstateError) in throw FlowstateError(.configuration, "store cannot be queried") },
+        keyText: { _ throws(FlowstateError) in throw FlowstateError(.configuration, "store cannot be queried") })
 
     init(encodeKey: @escaping @Sendable (String) throws(FlowstateError) -> [UInt8],
-         valueJSON: @escaping @Sendable ([UInt8]) throws(FlowstateError) -> [UInt8]) {
+         valueJSON: @escaping @Sendable ([UInt8]) throws(FlowstateError) -> [UInt8],
+         keyText: @escaping @Sendable ([UInt8]) throws(FlowstateError) -> String) {
         self.encodeKey = encodeKey
         self.valueJSON = valueJSON
+        self.keyText = keyText
     }
 
     init<K, V>(keySerde: any Serde<K>, valueSerde: any Serde<V>) {
@@ -28,6 +34,15 @@ struct StoreQueryCodec: Sendable {
                 throw FlowstateError(.serialization, "'\(text)' is not a valid \(K.self) key")
             }
             return try keySerde.serialize(key)
+        }
+        keyText = { bytes throws(FlowstateError) in
+            let key = try keySerde.deserialize(bytes)
+            if let text = key as? String { return text }
+            if let convertible = key as? any LosslessStringConvertible { return convertible.description }
+            if let encodable = key as? any Encodable, let json = try? JSONEncoder().encode(encodable) {
+                return String(decoding: json, as: UTF8.self)
+            }
+            return "\(key)"
         }
         valueJSON = { bytes throws(FlowstateError) in
             let value = try valueSerde.deserialize(bytes)

@@ -158,6 +158,42 @@ final class TaskStore {
         }
     }
 
+    /// A page of committed entries with keys in `[lower, upper)` after `after`: at most `limit`
+    /// entries that `accept` turns into an entry, examining at most `budget` (an iterator over
+    /// the range, never a copy of it).
+    func basePage(lower: [UInt8]?, upper: [UInt8]?, after: [UInt8]?, limit: Int, budget: Int,
+                  accept: ([UInt8], [UInt8]) throws(FlowstateError) -> StoreEntry?) throws(FlowstateError) -> StoreBytePage {
+        var start = lower
+        if let after, lower.map({ !after.lexicographicallyPrecedes($0) }) ?? true { start = after + [0] }
+        var entries: [StoreBytePage.Entry] = []
+        var examined = 0
+        var lastExamined: [UInt8]?
+        func take(_ key: [UInt8], _ value: [UInt8]) throws(FlowstateError) -> Bool {
+            if entries.count == limit || examined == budget { return false }  // more follows: stop before it
+            examined += 1
+            lastExamined = key
+            if let entry = try accept(key, value) { entries.append(StoreBytePage.Entry(key: key, entry: entry)) }
+            return true
+        }
+        switch base {
+        case .memory(let map):
+            let inRange = map.entries.filter { Self.inRange($0.key, start, upper) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+            for (key, value) in inRange where !(try take(key, value)) {
+                return StoreBytePage(entries: entries, scannedTo: lastExamined)
+            }
+        case .rocks(let database, let namespace):
+            let iterator = try rocks { try database.makeIterator(from: namespace + (start ?? []),
+                                                                  to: upper.map { namespace + $0 } ?? prefixSuccessor(namespace)) }
+            defer { iterator.close() }
+            while let (key, value) = try rocks({ try iterator.next() }) {
+                if !(try take(Array(key.dropFirst(namespace.count)), value)) {
+                    return StoreBytePage(entries: entries, scannedTo: lastExamined)
+                }
+            }
+        }
+        return StoreBytePage(entries: entries, scannedTo: nil)
+    }
+
     static func inRange(_ key: [UInt8], _ lower: [UInt8]?, _ upper: [UInt8]?) -> Bool {
         if let lower, key.lexicographicallyPrecedes(lower) { return false }
         if let upper, !key.lexicographicallyPrecedes(upper) { return false }

@@ -248,6 +248,22 @@ public final class FlowstateApplication: Service, Sendable {
         })
     }
 
+    /// A store's key bytes for query text (to order other pods' pages among this pod's).
+    package func storeKeyBytes(store name: String, text: String) throws(FlowstateError) -> [UInt8] {
+        guard let definition = topology.store(named: name) else {
+            throw FlowstateError(.configuration, "no store named '\(name)'", setting: "store")
+        }
+        return try definition.queryCodec.encodeKey(text)
+    }
+
+    /// A store's query text for key bytes.
+    package func storeKeyText(store name: String, bytes: [UInt8]) throws(FlowstateError) -> String {
+        guard let definition = topology.store(named: name) else {
+            throw FlowstateError(.configuration, "no store named '\(name)'", setting: "store")
+        }
+        return try definition.queryCodec.keyText(bytes)
+    }
+
     /// ``queryStorePage(name:request:)`` in key bytes, for merging with other pods' pages.
     package func queryStoreBytePage(name: String, request: StorePageRequest) async throws(FlowstateError) -> StoreBytePage {
         guard let definition = topology.store(named: name),

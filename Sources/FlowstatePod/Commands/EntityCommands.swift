@@ -24,21 +24,10 @@ struct EntityCommand: AsyncParsableCommand {
     @OptionGroup var cluster: ClusterOptions
 
     func run() async throws {
-        let registered = try PodCatalog.machine(named: machine)
-        guard registered.commands.contains(command) else {
-            throw ValidationError("\(machine) has no command '\(command)'; its commands: \(registered.commands.joined(separator: ", "))")
-        }
-        guard !actor.isEmpty else { throw ValidationError("--actor must not be empty") }
-        var arguments: [String: String] = [:]
-        for pair in argument {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--argument: '\(pair)' is not key=value") }
-            arguments[String(parts[0])] = String(parts[1])
-        }
-        let message = StateMachineCommand(entityID: entityID, name: command, actor: actor, arguments: arguments)
+        let record = try ManualAction.command(machine: machine, entityID: entityID, command: command, actor: actor,
+                                              arguments: try ManualAction.arguments(argument))
         let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: try cluster.servers()))
-        _ = try await producer.send(KafkaProducerRecord(topic: registered.commandsTopic, key: Array(entityID.utf8),
-                                                        value: try JSONSerde<StateMachineCommand>().serialize(message)))
+        _ = try await producer.send(record)
         try await producer.close()
         print("sent \(command) for \(machine) \(entityID) by \(actor)")
     }

@@ -65,10 +65,9 @@ struct SagaCommands: AsyncParsableCommand {
 
         func run() async throws {
             let definition = try SagaCommands.definition(named: saga)
-            guard !actor.isEmpty else { throw ValidationError("--actor must not be empty") }
+            let record = try ManualAction.redrive(saga: definition, transactionID: transactionID, actor: actor)
             let producer = try KafkaProducer(config: KafkaProducerConfig(bootstrapServers: try cluster.servers()))
-            _ = try await producer.send(KafkaProducerRecord(topic: definition.redriveTopic, key: Array(transactionID.utf8),
-                                                            value: try JSONSerde<SagaRedrive>().serialize(SagaRedrive(actor: actor))))
+            _ = try await producer.send(record)
             try await producer.close()
             print("sent re-drive of \(definition.name) \(transactionID) by \(actor)")
         }

@@ -17,6 +17,9 @@ public import ServiceLifecycle
 ///   hosts it. The header `x-flowstate-pod` names the pod whose store answered. A store keyed by
 ///   an entity id but partitioned by another key is located through its index store
 ///   (`StoreDefinition.partitioned(byValueIn:)`); `?partition-key=<key>` skips that lookup.
+/// - `GET /stores/<store>?prefix=…&from=…&to=…&after=…&limit=…&field=…&equals=…` — a page of
+///   a store's entries across every pod, merged in key order, with the cursor for the next
+///   page and the pods that did not answer (``StoreListing``).
 public struct PodHTTPServer: Sendable {
     /// The response header naming the pod whose store answered a query.
     public static let podHeader = "x-flowstate-pod"
@@ -78,6 +81,18 @@ public struct PodHTTPServer: Sendable {
         router.get("metrics") { _, _ in
             let text = metrics.render(status: application.runtimeStatus, lag: directory?.consumerLag ?? [:])
             return Self.response(200, Array(text.utf8), contentType: "text/plain; version=0.0.4")
+        }
+        let listing = StoreListing(application: application, directory: directory, instanceID: instanceID)
+        router.get("stores/:store") { request, context in
+            let store = context.parameters.get("store") ?? ""
+            var parameters: [String: String] = [:]
+            for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
+            let forwarded = parameters.removeValue(forKey: "forwarded") == "true"
+            let answer = await listing.answer(store: store.removingPercentEncoding ?? store, parameters: parameters,
+                                              forwarded: forwarded)
+            var response = Self.response(answer.status, answer.body, contentType: answer.contentType)
+            if let pod = answer.pod { response.headers[podHeader] = pod }
+            return response
         }
         router.get("stores/:store/:key") { request, context in
             let store = context.parameters.get("store") ?? ""

@@ -77,7 +77,7 @@ struct TransitionWriter<Entity: StateMachineEntity> {
         try entityStore(context).put(entity.id, entity)
         var events = try earlier ?? history.get(entity.id) ?? []
         let left = events.last?.status
-        events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
+        events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor, trace: trace))
         try history.put(entity.id, events)
         try scheduleTimeout(of: entity, leaving: left, transitions: events.count, now: now)
         try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now,
@@ -133,9 +133,12 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                             checkEvery: writer.machine.timerCheckInterval) { timer in
             // The entity as it is now; a retry whose entity has moved on meanwhile is dropped.
             guard let entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
-                  try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions else { return }
+                  let history = try writer.historyStore(context).get(timer.key),
+                  history.count == timer.payload.transitions else { return }
+            // The retry continues the entity's trace (when tracing was on for its last transition).
             try context.forward(Record(key: entity.partitionKey, value: writer.entityJSON.serialize(entity),
-                                       timestamp: context.wallClockTime, headers: [WorkerRetryHeader.header(timer.payload)]),
+                                       timestamp: context.wallClockTime,
+                                       headers: [WorkerRetryHeader.header(timer.payload)] + (history.last?.trace?.headers ?? [])),
                                 to: retrySink)
         }
         if !writer.timed.isEmpty {
@@ -143,11 +146,12 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                           checkEvery: writer.machine.timerCheckInterval) { timer in
                 // Exactly once, and only if the entity is still where the timer found it.
                 guard var entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
-                      try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions,
+                      let history = try writer.historyStore(context).get(timer.key),
+                      history.count == timer.payload.transitions,
                       let (to, _) = writer.timed[timer.payload.status] else { return }
                 let from = timer.payload.status
                 entity.status = to
-                try writer.tracing.span("timeout \(writer.machine.name) \(from)", parent: nil) { trace in
+                try writer.tracing.span("timeout \(writer.machine.name) \(from)", parent: history.last?.trace) { trace in
                     try writer.nextStep(entity, actor: "timeout", trace: trace, context: context)
                 }
             }
@@ -166,8 +170,10 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
         // One record of an entity at a time, its worker's call included; other entities go on.
         try context.order(by: record.value.id)
+        // The record's trace, else (an entity's record from outside) the entity's own.
         try writer.tracing.span("entity \(writer.machine.name) \(record.value.status.rawValue)",
-                                parent: TraceContextHeaders(headers: record.headers)) { trace in
+                                parent: try TraceContextHeaders(headers: record.headers)
+                                    ?? writer.historyStore(context).get(record.value.id)?.last?.trace) { trace in
             try handle(record, trace: trace, context: context)
         }
     }
@@ -206,7 +212,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                          reason: "unknown \(machine.name) \(incoming.id): new entities start in \(machine.initialStatus.rawValue)",
                                          context: context)
             }
-            created = [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external")]
+            created = [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external", trace: trace)]
             try context.forward(Record(key: incoming.id, value: Array(incoming.partitionKey.utf8), timestamp: context.wallClockTime),
                                 to: indexSink)
             current = incoming
@@ -342,8 +348,10 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         let command = record.value
         // After every earlier record of the entity, its worker's call included.
         try context.order(by: command.entityID)
+        // The entity's trace, so that its whole life is one trace; else the command's own.
         try writer.tracing.span("command \(machine.name) \(command.name)",
-                                parent: TraceContextHeaders(headers: record.headers)) { trace in
+                                parent: try writer.historyStore(context).get(command.entityID)?.last?.trace
+                                    ?? TraceContextHeaders(headers: record.headers)) { trace in
             try apply(command, trace: trace, context: context)
         }
     }
@@ -385,7 +393,7 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         let now = context.wallClockTime
         let history = try writer.historyStore(context)
         var events = try history.get(current.id) ?? []
-        events.append(LifecycleEvent(status: current.status.rawValue, at: now, actor: actor))
+        events.append(LifecycleEvent(status: current.status.rawValue, at: now, actor: actor, trace: trace))
         try history.put(current.id, events)
         let retry = WorkerRetryTimer(status: current.status.rawValue, transitions: events.count, attempt: 1, round: 1)
         try context.forward(Record(key: current.partitionKey, value: writer.entityJSON.serialize(current), timestamp: now,

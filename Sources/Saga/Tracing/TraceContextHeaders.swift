@@ -36,3 +36,11 @@ public struct TraceContextHeaders: Codable, Sendable, Hashable {
         return headers
     }
 }
+
+extension TraceContextHeaders: BinaryDirectEncodable {
+    /// Writes the context's binary store encoding directly (the bytes its `Encodable` conformance writes).
+    public func encode(to writer: inout BinaryWriter) {
+        writer.field("traceparent", traceparent)
+        writer.field("tracestate", ifPresent: tracestate)
+    }
+}

@@ -4,9 +4,10 @@ import Saga
 import Testing
 import Tracing
 
-/// A parcel: received → packed (a synchronous worker) → shipped (a suspending one).
+/// A parcel: received → packed (a synchronous worker) → shipped (a suspending one) → delivered
+/// (a command).
 private struct Parcel: StateMachineEntity, Equatable {
-    enum Status: String, StateMachineStatus { case received, packed, shipped }
+    enum Status: String, StateMachineStatus { case received, packed, shipped, delivered }
     var id: String
     var status: Status
     var partitionKey: String { "depot" }
@@ -27,6 +28,7 @@ private struct Ship: StateWorker {
         var machine = StateMachine<Parcel>(name: "parcel", initial: .received)
         try machine.transition(from: .received, to: .packed)
         try machine.transition(from: .packed, to: .shipped)
+        try machine.transition(from: .shipped, to: .delivered, command: "deliver")
         machine.addWorker(Pack())
         machine.addWorker(Ship())
         machine.tracer = tracer
@@ -51,6 +53,31 @@ private struct Ship: StateWorker {
         #expect(spans.allSatisfy { $0.ended })
         let shipped = try #require(driver.records(of: "parcel.shipped").last)
         #expect(TraceContextHeaders(headers: shipped.headers)?.traceparent == "00-\(spans[2].traceID)-\(spans[2].spanID)-01")
+    }
+
+    @Test func aCommandWithoutATraceparentContinuesTheEntitysTraceKeptInItsHistory() throws {
+        let tracer = RecordingTracer()
+        let (driver, machine) = try driver(tracer)
+        defer { driver.close() }
+        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
+            .pipeInput(key: "depot", value: Parcel(id: "p4", status: .received))
+        try driver.inputTopic(machine.commandsTopic, key: .string, value: .json(StateMachineCommand.self))
+            .pipeInput(key: "p4", value: StateMachineCommand(entityID: "p4", name: "deliver", actor: "courier"))
+        let history = try #require(try driver.keyValueStore(machine.historyStore, key: String.self, value: [LifecycleEvent].self)
+            .get("p4"))
+        #expect(history.map(\.status) == ["received", "packed", "shipped", "delivered"])
+
+        let spans = tracer.spans
+        #expect(spans.map(\.name) == ["entity parcel received", "entity parcel packed", "worker Ship", "entity parcel shipped",
+                                      "command parcel deliver", "entity parcel delivered"])
+        #expect(Set(spans.map(\.traceID)).count == 1)
+        let shipped = try #require(spans.first { $0.name == "entity parcel shipped" })
+        let worker = try #require(spans.first { $0.name == "worker Ship" })
+        let command = try #require(spans.first { $0.name == "command parcel deliver" })
+        #expect(shipped.parentSpanID == worker.spanID)
+        // The shipped status was reached by the worker's span: the command continues that one.
+        #expect(command.parentSpanID == worker.spanID)
+        #expect(history.last?.trace?.traceparent == "00-\(command.traceID)-\(command.spanID)-01")
     }
 
     @Test func anEntityWhoseFirstRecordHasATraceparentJoinsThatTrace() throws {

@@ -65,7 +65,9 @@ public struct SagaOrchestrator: Sendable {
         for store in deadlines { builder.addStore(Stores.timers(store)) }
         let start = "\(name)-start", reply = "\(name)-reply"
         builder.addSource("\(name)-starts", topics: [definition.startTopic], key: .string, value: .json(JSONObject.self))
-            .process(start, stores: [definition.instanceStore] + deadlines) { SagaStartProcessor(core: SagaOrchestratorCore(definition, tracer: tracer)) }
+            .process(start, stores: [definition.instanceStore] + deadlines) {
+                SagaStartProcessor(core: SagaOrchestratorCore(definition, tracer: tracer))
+            }
         builder.addSource("\(name)-replies", topics: [definition.replyTopic], key: .string, value: .json(SagaReply.self))
             .process(reply, stores: [definition.instanceStore, definition.retryStore] + deadlines) {
                 SagaReplyProcessor(core: SagaOrchestratorCore(definition, tracer: tracer), census: census.map { ($0, interval!) })
@@ -130,7 +132,8 @@ final class SagaOrchestratorCore {
         for entry in effects.events {
             let event = SagaEvent(transactionID: key, saga: definition.name, event: entry.event, stepKey: entry.stepKey,
                                   status: entry.status, at: entry.at, detail: entry.detail)
-            try context.forward(Record(key: key, value: eventJSON.serialize(event), timestamp: now, headers: headers), to: "\(definition.name)-to-events")
+            try context.forward(Record(key: key, value: eventJSON.serialize(event), timestamp: now, headers: headers),
+                                to: "\(definition.name)-to-events")
         }
         if let retry = effects.retry {
             guard let retries = timers.retries else { throw SagaDefinitionError("a retry was scheduled outside the reply processor") }

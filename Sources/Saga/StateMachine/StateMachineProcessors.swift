@@ -348,10 +348,12 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         let command = record.value
         // After every earlier record of the entity, its worker's call included.
         try context.order(by: command.entityID)
-        // The entity's trace, so that its whole life is one trace; else the command's own.
+        // The entity's trace, so that its whole life is one trace, linked to the command's own;
+        // the command's own for an entity with no trace yet.
         try writer.tracing.span("command \(machine.name) \(command.name)",
                                 parent: try writer.historyStore(context).get(command.entityID)?.last?.trace
-                                    ?? TraceContextHeaders(headers: record.headers)) { trace in
+                                    ?? TraceContextHeaders(headers: record.headers),
+                                link: TraceContextHeaders(headers: record.headers)) { trace in
             try apply(command, trace: trace, context: context)
         }
     }

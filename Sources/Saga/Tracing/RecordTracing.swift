@@ -17,11 +17,13 @@ struct RecordTracing {
     }
 
     /// Runs `body` inside a span named `name`, the child of `parent` or, when that is `nil`, the
-    /// root of a new trace; `body` gets the context its records carry (`nil` when tracing is
-    /// off, and then neither `name` nor `parent` is evaluated). A thrown error is recorded on the span.
+    /// root of a new trace, and linked to `link` (another trace the input came with); `body`
+    /// gets the context its records carry (`nil` when tracing is off, and then neither `name`,
+    /// `parent` nor `link` is evaluated). A thrown error is recorded on the span.
     func span<T>(_ name: @autoclosure () -> String, parent: @autoclosure () throws -> TraceContextHeaders?,
+                 link: @autoclosure () -> TraceContextHeaders? = nil,
                  _ body: (TraceContextHeaders?) throws -> T) throws -> T {
-        guard let span = try start(name(), parent: parent()) else { return try body(nil) }
+        guard let span = try start(name(), parent: parent(), link: link()) else { return try body(nil) }
         defer { span.end() }
         do {
             return try body(span.trace)
@@ -31,15 +33,22 @@ struct RecordTracing {
         }
     }
 
-    /// Starts a span as ``span(_:parent:_:)`` does, for work that ends later (a suspended
+    /// Starts a span as ``span(_:parent:link:_:)`` does, for work that ends later (a suspended
     /// call); `nil` when tracing is off.
-    func start(_ name: @autoclosure () -> String, parent: @autoclosure () throws -> TraceContextHeaders?) rethrows -> RecordSpan? {
+    func start(_ name: @autoclosure () -> String, parent: @autoclosure () throws -> TraceContextHeaders?,
+               link: @autoclosure () -> TraceContextHeaders? = nil) rethrows -> RecordSpan? {
         guard let tracer else { return nil }
+        let parent = try parent()
         var context = InstrumentationContext.topLevel
-        if let parent = try parent() {
+        if let parent {
             tracer.extract(parent.headers, into: &context, using: KafkaHeaderExtractor())
         }
         let span = tracer.startSpan(name(), context: context, ofKind: .consumer)
+        if let link = link(), link != parent {
+            var linked = InstrumentationContext.topLevel
+            tracer.extract(link.headers, into: &linked, using: KafkaHeaderExtractor())
+            span.addLink(SpanLink(context: linked, attributes: [:]))
+        }
         var outgoing: [KafkaHeader] = []
         tracer.inject(span.context, into: &outgoing, using: KafkaHeaderInjector())
         return RecordSpan(span: span, trace: TraceContextHeaders(headers: outgoing))

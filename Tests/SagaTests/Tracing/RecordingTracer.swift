@@ -12,6 +12,8 @@ final class RecordingTracer: Tracer {
         var parentSpanID: String?
         var failed = false
         var ended = false
+        /// The span ids of the spans it links to.
+        var links: [String] = []
 
         var description: String { "\(name) [\(traceID.suffix(4))/\(spanID) ← \(parentSpanID ?? "root")]" }
     }
@@ -94,7 +96,10 @@ struct RecordingSpan: Span {
         tracer.update(index) { $0.failed = true }
     }
 
-    func addLink(_ link: SpanLink) {}
+    func addLink(_ link: SpanLink) {
+        guard let linked = link.context.recordedSpanIDs else { return }
+        tracer.update(index) { $0.links.append(linked.spanID) }
+    }
 
     func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         tracer.update(index) { $0.ended = true }

@@ -80,6 +80,22 @@ private struct Ship: StateWorker {
         #expect(history.last?.trace?.traceparent == "00-\(command.traceID)-\(command.spanID)-01")
     }
 
+    @Test func aCommandWithATraceparentOfItsOwnJoinsTheEntitysTraceLinkedToTheCallers() throws {
+        let tracer = RecordingTracer()
+        let (driver, machine) = try driver(tracer)
+        defer { driver.close() }
+        try driver.inputTopic("parcel.received", key: .string, value: .json(Parcel.self))
+            .pipeInput(key: "depot", value: Parcel(id: "p5", status: .received))
+        let caller = TraceContextHeaders(traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        try driver.inputTopic(machine.commandsTopic, key: .string, value: .json(StateMachineCommand.self))
+            .pipeInput(key: "p5", value: StateMachineCommand(entityID: "p5", name: "deliver", actor: "courier"), headers: caller.headers)
+        let spans = tracer.spans
+        let command = try #require(spans.first { $0.name == "command parcel deliver" })
+        #expect(command.traceID == spans[0].traceID)
+        #expect(command.parentSpanID == spans.first { $0.name == "worker Ship" }?.spanID)
+        #expect(command.links == ["b7ad6b7169203331"])
+    }
+
     @Test func anEntityWhoseFirstRecordHasATraceparentJoinsThatTrace() throws {
         let tracer = RecordingTracer()
         let (driver, _) = try driver(tracer)

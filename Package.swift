@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
+        // OTLP/HTTP export only: the gRPC exporter's trait stays off (it builds grpc-swift).
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // MARK: - System libraries (Debian: librdkafka-dev, librocksdb-dev)
@@ -81,7 +84,13 @@ let package = Package(
         ),
 
         // MARK: - State machines and sagas
-        .target(name: "Saga", dependencies: ["Flowstate"]),
+        .target(
+            name: "Saga",
+            dependencies: [
+                "Flowstate",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
 
         // MARK: - Pods: the entry point of a pod executable (registrations, commands), its HTTP
         // server, Prometheus metrics, host discovery, interactive queries
@@ -100,6 +109,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ]
         ),
 
@@ -160,7 +171,10 @@ let package = Package(
         .testTarget(name: "FlowstateSimulationScenariosTests", dependencies: [
             "FlowstateSimulationScenarios", "FlowstateTesting", "Flowstate", "FlowstateKafka", "Saga", "StatementLifecycle", "PlaceOrder",
         ]),
-        .testTarget(name: "SagaTests", dependencies: ["Saga", "Flowstate", "FlowstateTesting"]),
+        .testTarget(name: "SagaTests", dependencies: [
+            "Saga", "Flowstate", "FlowstateTesting",
+            .product(name: "Tracing", package: "swift-distributed-tracing"),
+        ]),
         .testTarget(name: "StatementLifecycleTests", dependencies: ["StatementLifecycle", "Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "PlaceOrderTests", dependencies: ["PlaceOrder", "Saga", "Flowstate", "FlowstateTesting"]),
         .testTarget(name: "FlowstatePodTests", dependencies: [

@@ -31,7 +31,7 @@ struct RunCommand: AsyncParsableCommand {
                 + "Each flag has an environment variable: "
                 + "FLOWSTATE_BOOTSTRAP_SERVERS, FLOWSTATE_APPLICATION_ID, FLOWSTATE_INSTANCE_ID, FLOWSTATE_STATE_DIR, "
                 + "FLOWSTATE_THREADS, FLOWSTATE_PROCESSING_GUARANTEE, FLOWSTATE_COMMIT_INTERVAL_MS, FLOWSTATE_HTTP_PORT, "
-                + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_BROKER_TRANSACTIONS, FLOWSTATE_MAX_IN_FLIGHT_CALLS."
+                + "FLOWSTATE_ADVERTISED_ADDRESS, FLOWSTATE_BROKER_TRANSACTIONS, FLOWSTATE_MAX_IN_FLIGHT_CALLS, FLOWSTATE_OTLP_ENDPOINT."
                 + (own.isEmpty ? "" : " Options of the topologies: " + own.joined(separator: "; ") + ".")
         )
     }
@@ -56,11 +56,19 @@ struct RunCommand: AsyncParsableCommand {
         let config = try settings.config(defaultApplicationID: entry.defaultApplicationID)
         let options = try topologyOptions(of: entry)
         let http = try settings.httpSettings()
+        let traceExport: TraceExport?
+        do {
+            traceExport = try settings.traceExport(serviceName: config.applicationID)
+        } catch {
+            throw ValidationError(error.description)
+        }
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: PodCatalog.executable)
         logger.logLevel = settings.logLevel
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        // Spans only with a collector to send them to; else the tracer stays the no-op one.
+        let traceExporter = try traceExport.map { try $0.bootstrap() }
         // A pod runs one application per unit (a saga worker: one per listener); the first one
         // answers interactive queries and publishes the pod's address.
         let apps = try entry.makeUnits(config.applicationID, options).map { unit in
@@ -79,8 +87,13 @@ struct RunCommand: AsyncParsableCommand {
                                                "flowstate.http": "\(http.port)", "flowstate.advertised": "\(http.advertisedAddress)",
                                                "flowstate.allocator": "\(ProcessAllocator.description)"])
         // Graceful shutdown stops the services in reverse order: the application (finish the
-        // batch, commit, close stores, leave the group), then the directory (tombstone), then HTTP.
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [
+        // batch, commit, close stores, leave the group), then the directory (tombstone), then
+        // HTTP, then the trace exporter (flushing the last spans).
+        let exporting: [ServiceGroupConfiguration.ServiceConfiguration] = traceExporter.map { exporter in
+            [.init(service: exporter, successTerminationBehavior: .gracefullyShutdownGroup,
+                   failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "trace-export")]
+        } ?? []
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: exporting + [
             .init(service: server.makeService(), successTerminationBehavior: .gracefullyShutdownGroup,
                   failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: "http"),
             .init(service: directory, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -150,6 +163,8 @@ struct PodSettings: ParsableArguments {
     var httpPort: String?
     @Option(help: "host:port where other pods reach this pod's HTTP server [FLOWSTATE_ADVERTISED_ADDRESS]; default <hostname>:<http-port>.")
     var advertisedAddress: String?
+    @Option(help: "OTLP/HTTP collector to export saga and state-machine spans to, e.g. http://collector:4318 [FLOWSTATE_OTLP_ENDPOINT]; unset: nothing traced.")
+    var otlpEndpoint: String?
     @Option(help: "A raw librdkafka property key=value (repeatable).")
     var kafkaProperty: [String] = []
     @Flag(help: "Log at debug level.")

@@ -62,4 +62,7 @@ public struct SagaInstance: Codable, Sendable, Hashable {
     public var retries: Int
     /// Everything that happened, oldest first.
     public var history: [SagaHistoryEntry]
+    /// The trace context of the last span that handled the saga (when tracing is on), which
+    /// its deferred retries and reply deadlines continue; `nil` in instances stored before.
+    public var trace: TraceContextHeaders?
 }

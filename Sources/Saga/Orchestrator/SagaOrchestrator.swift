@@ -1,4 +1,5 @@
 public import Flowstate
+public import Tracing
 
 /// The orchestrator of a saga, as a topology.
 ///
@@ -16,6 +17,11 @@ public struct SagaOrchestrator: Sendable {
     /// `flowstate_status_entities{machine="<saga>"}` gauges (one scan of its instance store);
     /// `nil` turns the counting off. Default: 5 seconds.
     public var statusCountInterval: Duration? = .seconds(5)
+
+    /// The tracer of the spans `saga <name> start`, `saga <name> step <key>` and the like, one
+    /// per record or timer handled; `nil` (the default) uses the bootstrapped one, read when a
+    /// task starts. With none bootstrapped, nothing is traced and no header is written.
+    public var tracer: (any Tracer)?
 
     /// Creates the orchestrator of `definition`.
     public init(_ definition: SagaDefinition) { self.definition = definition }
@@ -48,6 +54,7 @@ public struct SagaOrchestrator: Sendable {
         let definition = definition
         let name = definition.name
         let interval = statusCountInterval
+        let tracer = tracer
         let census = interval.map { _ in
             StatusCensus(counts: statusCounts ?? StatusCounts(machine: name), statuses: SagaStatus.allCases.map(\.rawValue))
         }
@@ -58,15 +65,17 @@ public struct SagaOrchestrator: Sendable {
         for store in deadlines { builder.addStore(Stores.timers(store)) }
         let start = "\(name)-start", reply = "\(name)-reply"
         builder.addSource("\(name)-starts", topics: [definition.startTopic], key: .string, value: .json(JSONObject.self))
-            .process(start, stores: [definition.instanceStore] + deadlines) { SagaStartProcessor(core: SagaOrchestratorCore(definition)) }
+            .process(start, stores: [definition.instanceStore] + deadlines) {
+                SagaStartProcessor(core: SagaOrchestratorCore(definition, tracer: tracer))
+            }
         builder.addSource("\(name)-replies", topics: [definition.replyTopic], key: .string, value: .json(SagaReply.self))
             .process(reply, stores: [definition.instanceStore, definition.retryStore] + deadlines) {
-                SagaReplyProcessor(core: SagaOrchestratorCore(definition), census: census.map { ($0, interval!) })
+                SagaReplyProcessor(core: SagaOrchestratorCore(definition, tracer: tracer), census: census.map { ($0, interval!) })
             }
         let redrive = "\(name)-redrive"
         builder.addSource("\(name)-redrives", topics: [definition.redriveTopic], key: .string, value: .json(SagaRedrive.self))
             .process(redrive, stores: [definition.instanceStore] + deadlines) {
-                SagaRedriveProcessor(core: SagaOrchestratorCore(definition))
+                SagaRedriveProcessor(core: SagaOrchestratorCore(definition, tracer: tracer))
             }
         let parents = [start, reply, redrive]
         for step in definition.steps {
@@ -91,8 +100,12 @@ final class SagaOrchestratorCore {
     let commandJSON = JSONSerde<SagaCommand>()
     let eventJSON = JSONSerde<SagaEvent>()
     let rejectionJSON = JSONSerde<SagaRejection>()
+    let tracing: RecordTracing
 
-    init(_ definition: SagaDefinition) { self.definition = definition }
+    init(_ definition: SagaDefinition, tracer: (any Tracer)?) {
+        self.definition = definition
+        self.tracing = RecordTracing(tracer)
+    }
 
     static func sinkName(_ saga: String, stepKey: Int) -> String {
         stepKey > 0 ? "\(saga)-to-do-\(stepKey)" : "\(saga)-to-undo-\(-stepKey)"
@@ -102,19 +115,25 @@ final class SagaOrchestratorCore {
         try context.keyValueStore(definition.instanceStore, key: String.self, value: SagaInstance.self)
     }
 
-    func write(_ instance: SagaInstance, _ effects: SagaOrchestration.Effects, timers: SagaTimers,
+    /// Stores `instance` and sends what `effects` say, every record carrying `trace` (which the
+    /// instance keeps, when set).
+    func write(_ instance: SagaInstance, _ effects: SagaOrchestration.Effects, timers: SagaTimers, trace: TraceContextHeaders?,
                context: ProcessorContext<String, [UInt8]>) throws {
         let now = context.wallClockTime
         let key = instance.transactionID
+        var instance = instance
+        if let trace { instance.trace = trace }
+        let headers = trace?.headers ?? []
         try instances(context).put(key, instance)
         for command in effects.commands {
-            try context.forward(Record(key: key, value: commandJSON.serialize(command), timestamp: now),
+            try context.forward(Record(key: key, value: commandJSON.serialize(command), timestamp: now, headers: headers),
                                 to: Self.sinkName(definition.name, stepKey: command.stepKey))
         }
         for entry in effects.events {
             let event = SagaEvent(transactionID: key, saga: definition.name, event: entry.event, stepKey: entry.stepKey,
                                   status: entry.status, at: entry.at, detail: entry.detail)
-            try context.forward(Record(key: key, value: eventJSON.serialize(event), timestamp: now), to: "\(definition.name)-to-events")
+            try context.forward(Record(key: key, value: eventJSON.serialize(event), timestamp: now, headers: headers),
+                                to: "\(definition.name)-to-events")
         }
         if let retry = effects.retry {
             guard let retries = timers.retries else { throw SagaDefinitionError("a retry was scheduled outside the reply processor") }
@@ -128,7 +147,7 @@ final class SagaOrchestratorCore {
             }
         }
         if effects.deadLettered {
-            try context.forward(Record(key: key, value: instanceJSON.serialize(instance), timestamp: now),
+            try context.forward(Record(key: key, value: instanceJSON.serialize(instance), timestamp: now, headers: headers),
                                 to: "\(definition.name)-to-dlq")
         }
     }
@@ -140,9 +159,11 @@ final class SagaOrchestratorCore {
         return try context.durableTimers(definition.replyDeadlineStore, key: String.self, payload: SagaRetryTimer.self)
     }
 
-    func reject(_ transactionID: String, received: String, reason: String, context: ProcessorContext<String, [UInt8]>) throws {
+    func reject(_ transactionID: String, received: String, reason: String, trace: TraceContextHeaders? = nil,
+                context: ProcessorContext<String, [UInt8]>) throws {
         let rejection = SagaRejection(transactionID: transactionID, received: received, reason: reason, at: context.wallClockTime)
-        try context.forward(Record(key: transactionID, value: rejectionJSON.serialize(rejection), timestamp: context.wallClockTime),
+        try context.forward(Record(key: transactionID, value: rejectionJSON.serialize(rejection), timestamp: context.wallClockTime,
+                                   headers: trace?.headers ?? []),
                             to: "\(definition.name)-to-rejections")
     }
 }
@@ -157,17 +178,27 @@ struct SagaStartProcessor: Processor {
     mutating func initialize(context: ProcessorContext<String, [UInt8]>) throws { deadlines = try core.replyDeadlines(context) }
 
     func process(_ record: Record<String, JSONObject>, context: ProcessorContext<String, [UInt8]>) throws {
+        try core.tracing.span("saga \(core.definition.name) start",
+                              parent: TraceContextHeaders(headers: record.headers)) { trace in
+            try start(record, trace: trace, context: context)
+        }
+    }
+
+    private func start(_ record: Record<String, JSONObject>, trace: TraceContextHeaders?,
+                       context: ProcessorContext<String, [UInt8]>) throws {
         let transactionID = record.key
         guard !transactionID.isEmpty else {
-            return try core.reject(transactionID, received: "start", reason: "the transaction id (record key) is empty", context: context)
+            return try core.reject(transactionID, received: "start", reason: "the transaction id (record key) is empty", trace: trace,
+                                   context: context)
         }
         if let existing = try core.instances(context).get(transactionID) {
             return try core.reject(transactionID, received: "start",
-                                   reason: "saga \(transactionID) already exists (\(existing.status.rawValue))", context: context)
+                                   reason: "saga \(transactionID) already exists (\(existing.status.rawValue))", trace: trace,
+                                   context: context)
         }
         let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
         let (instance, effects) = orchestration.start(transactionID: transactionID, entity: record.value)
-        try core.write(instance, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), context: context)
+        try core.write(instance, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), trace: trace, context: context)
     }
 }
 
@@ -189,11 +220,14 @@ struct SagaRedriveProcessor: Processor {
         guard let instance = try core.instances(context).get(record.key) else {
             return try core.reject(record.key, received: received, reason: "unknown saga \(record.key)", context: context)
         }
-        switch SagaOrchestration(definition: core.definition, now: context.wallClockTime).redrive(instance, by: record.value.actor) {
-        case .success(let (resumed, effects)):
-            try core.write(resumed, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), context: context)
-        case .failure(let refusal):
-            try core.reject(record.key, received: received, reason: refusal.reason, context: context)
+        try core.tracing.span("saga \(core.definition.name) redrive",
+                              parent: instance.trace ?? TraceContextHeaders(headers: record.headers)) { trace in
+            switch SagaOrchestration(definition: core.definition, now: context.wallClockTime).redrive(instance, by: record.value.actor) {
+            case .success(let (resumed, effects)):
+                try core.write(resumed, effects, timers: SagaTimers(retries: nil, deadlines: deadlines), trace: trace, context: context)
+            case .failure(let refusal):
+                try core.reject(record.key, received: received, reason: refusal.reason, trace: trace, context: context)
+            }
         }
     }
 }
@@ -230,7 +264,10 @@ struct SagaReplyProcessor: Processor {
             let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
             guard let (retried, effects) = orchestration.retry(instance, stepKey: timer.payload.stepKey,
                                                                attempt: timer.payload.attempt) else { return }
-            try core.write(retried, effects, timers: box.timers, context: context)
+            let step = timer.payload.stepKey
+            try core.tracing.span("saga \(core.definition.name) retry step \(step)", parent: instance.trace) { trace in
+                try core.write(retried, effects, timers: box.timers, trace: trace, context: context)
+            }
         }
         if core.definition.hasReplyTimeouts {
             // A reply that has not come by its deadline counts as a retryable failure.
@@ -241,7 +278,11 @@ struct SagaReplyProcessor: Processor {
                 let orchestration = SagaOrchestration(definition: core.definition, now: context.wallClockTime)
                 guard let (failed, effects) = orchestration.replyMissed(instance, stepKey: timer.payload.stepKey,
                                                                         attempt: timer.payload.attempt) else { return }
-                try core.write(failed, effects, timers: box.timers, context: context)
+                let step = timer.payload.stepKey
+                try core.tracing.span("saga \(core.definition.name) reply missed step \(step)",
+                                      parent: instance.trace) { trace in
+                    try core.write(failed, effects, timers: box.timers, trace: trace, context: context)
+                }
             }
         }
         box.timers = timers
@@ -257,8 +298,11 @@ struct SagaReplyProcessor: Processor {
         if let reason = orchestration.staleness(of: reply, for: instance) {
             return try core.reject(record.key, received: received, reason: reason, context: context)
         }
-        let (next, effects) = orchestration.apply(reply, to: instance)
-        try core.write(next, effects, timers: timers, context: context)
+        try core.tracing.span("saga \(core.definition.name) step \(reply.stepKey)",
+                              parent: TraceContextHeaders(headers: record.headers) ?? instance.trace) { trace in
+            let (next, effects) = orchestration.apply(reply, to: instance)
+            try core.write(next, effects, timers: timers, trace: trace, context: context)
+        }
     }
 }
 

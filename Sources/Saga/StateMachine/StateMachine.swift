@@ -1,3 +1,5 @@
+public import Tracing
+
 /// A state machine over an entity type: statuses, the transitions between them with their
 /// guards, the workers of automatic steps, and the commands of manual steps.
 ///
@@ -74,6 +76,11 @@ public struct StateMachine<Entity: StateMachineEntity>: Sendable {
     /// How often each task looks for due timers — workers' deferred retries and timed
     /// transitions (a range scan of the due ones only). Default: 500 milliseconds.
     public var timerCheckInterval: Duration = .milliseconds(500)
+    /// The tracer of the spans `entity <machine> <status>` (an entity arriving at a status, its
+    /// worker's step included), `worker <name>` (an asynchronous step's call) and
+    /// `command <machine> <name>`, each a child of its record's `traceparent`; `nil` (the
+    /// default) uses the bootstrapped one, read when a task starts.
+    public var tracer: (any Tracer)?
     private(set) var workers: [any StateWorker<Entity>] = []
 
     /// Creates a machine with no transitions.

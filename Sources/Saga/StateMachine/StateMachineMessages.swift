@@ -29,12 +29,16 @@ public struct LifecycleEvent: Codable, Sendable, Hashable {
     public var at: Int64
     /// Who caused it: a worker's actor, a command's actor, or `external` for the first status.
     public var actor: String
+    /// The trace context of the span that made the transition, when tracing is on: the
+    /// entity's next records (a command, a timer) continue it. `nil` in events stored before.
+    public var trace: TraceContextHeaders?
 
     /// Creates an event.
-    public init(status: String, at: Int64, actor: String) {
+    public init(status: String, at: Int64, actor: String, trace: TraceContextHeaders? = nil) {
         self.status = status
         self.at = at
         self.actor = actor
+        self.trace = trace
     }
 }
 
@@ -59,5 +63,6 @@ extension LifecycleEvent: BinaryDirectEncodable {
         writer.field("status", status)
         writer.field("at", at)
         writer.field("actor", actor)
+        if let trace { writer.field("trace", trace) }
     }
 }

@@ -10,6 +10,7 @@ struct TransitionWriter<Entity: StateMachineEntity> {
     /// The sink of each status (by raw value), built once rather than per record.
     let sinkNames: [String: String]
     let rejectionsSink: String
+    let tracing: RecordTracing
     /// The task's entity and history stores, looked up once in ``open(_:)``.
     private(set) var entities: KeyValueStore<String, Entity>?
     private(set) var history: KeyValueStore<String, [LifecycleEvent]>?
@@ -22,6 +23,7 @@ struct TransitionWriter<Entity: StateMachineEntity> {
         self.machine = machine
         sinkNames = Dictionary(uniqueKeysWithValues: Entity.Status.allCases.map { ($0.rawValue, machine.sinkName($0)) })
         rejectionsSink = "\(machine.name)-to-rejections"
+        tracing = RecordTracing(machine.tracer)
         var timed: [String: (to: Entity.Status, after: Duration)] = [:]
         for status in Entity.Status.allCases { timed[status.rawValue] = machine.timedTransition(from: status) }
         self.timed = timed
@@ -62,9 +64,11 @@ struct TransitionWriter<Entity: StateMachineEntity> {
 
     /// The seed's `nextStep()`: save, append history, emit to the status topic.
     ///
-    /// - Parameter earlier: The entity's history before this step when the caller has it (an
-    ///   entity created by this same record, not stored yet); else it is read from the store.
-    func nextStep(_ entity: Entity, actor: String, after earlier: [LifecycleEvent]? = nil,
+    /// - Parameters:
+    ///   - earlier: The entity's history before this step when the caller has it (an entity
+    ///     created by this same record, not stored yet); else it is read from the store.
+    ///   - trace: The trace context the emitted entity carries, when tracing is on.
+    func nextStep(_ entity: Entity, actor: String, after earlier: [LifecycleEvent]? = nil, trace: TraceContextHeaders?,
                   context: ProcessorContext<String, [UInt8]>) throws {
         let now = context.wallClockTime
         var entity = entity
@@ -73,10 +77,11 @@ struct TransitionWriter<Entity: StateMachineEntity> {
         try entityStore(context).put(entity.id, entity)
         var events = try earlier ?? history.get(entity.id) ?? []
         let left = events.last?.status
-        events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor))
+        events.append(LifecycleEvent(status: entity.status.rawValue, at: now, actor: actor, trace: trace))
         try history.put(entity.id, events)
         try scheduleTimeout(of: entity, leaving: left, transitions: events.count, now: now)
-        try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now),
+        try context.forward(Record(key: entity.partitionKey, value: entityJSON.serialize(entity), timestamp: now,
+                                   headers: trace?.headers ?? []),
                             to: sinkNames[entity.status.rawValue] ?? machine.sinkName(entity.status))
     }
 
@@ -128,9 +133,12 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                             checkEvery: writer.machine.timerCheckInterval) { timer in
             // The entity as it is now; a retry whose entity has moved on meanwhile is dropped.
             guard let entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
-                  try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions else { return }
+                  let history = try writer.historyStore(context).get(timer.key),
+                  history.count == timer.payload.transitions else { return }
+            // The retry continues the entity's trace (when tracing was on for its last transition).
             try context.forward(Record(key: entity.partitionKey, value: writer.entityJSON.serialize(entity),
-                                       timestamp: context.wallClockTime, headers: [WorkerRetryHeader.header(timer.payload)]),
+                                       timestamp: context.wallClockTime,
+                                       headers: [WorkerRetryHeader.header(timer.payload)] + (history.last?.trace?.headers ?? [])),
                                 to: retrySink)
         }
         if !writer.timed.isEmpty {
@@ -138,10 +146,14 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                           checkEvery: writer.machine.timerCheckInterval) { timer in
                 // Exactly once, and only if the entity is still where the timer found it.
                 guard var entity = try writer.entityStore(context).get(timer.key), entity.status.rawValue == timer.payload.status,
-                      try writer.historyStore(context).get(timer.key)?.count == timer.payload.transitions,
+                      let history = try writer.historyStore(context).get(timer.key),
+                      history.count == timer.payload.transitions,
                       let (to, _) = writer.timed[timer.payload.status] else { return }
+                let from = timer.payload.status
                 entity.status = to
-                try writer.nextStep(entity, actor: "timeout", context: context)
+                try writer.tracing.span("timeout \(writer.machine.name) \(from)", parent: history.last?.trace) { trace in
+                    try writer.nextStep(entity, actor: "timeout", trace: trace, context: context)
+                }
             }
         }
         guard let census, let interval = writer.machine.statusCountInterval else { return }
@@ -156,9 +168,20 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     func close() { share?.withdraw() }
 
     func process(_ record: Record<String, Entity>, context: ProcessorContext<String, [UInt8]>) throws {
-        let incoming = record.value
         // One record of an entity at a time, its worker's call included; other entities go on.
-        try context.order(by: incoming.id)
+        try context.order(by: record.value.id)
+        // The record's trace, else (an entity's record from outside) the entity's own.
+        try writer.tracing.span("entity \(writer.machine.name) \(record.value.status.rawValue)",
+                                parent: try TraceContextHeaders(headers: record.headers)
+                                    ?? writer.historyStore(context).get(record.value.id)?.last?.trace) { trace in
+            try handle(record, trace: trace, context: context)
+        }
+    }
+
+    /// Handles an entity arriving on a status topic; the records it sends carry `trace`.
+    private func handle(_ record: Record<String, Entity>, trace: TraceContextHeaders?,
+                        context: ProcessorContext<String, [UInt8]>) throws {
+        let incoming = record.value
         let entities = try writer.entityStore(context)
         var received: String { "status \(incoming.status.rawValue)" }
         let current: Entity
@@ -172,7 +195,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                   let bound = applicableWorker(stored), let history = try writer.historyStore(context).get(stored.id),
                   history.count == retry.transitions else { return }
             return try run(bound, on: stored, created: nil, try: retry.try,
-                           position: StepPosition(history), context: context)
+                           position: StepPosition(history), trace: trace, context: context)
         }
         if let stored = try entities.get(incoming.id) {
             guard stored.status == incoming.status else {
@@ -189,28 +212,30 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
                                          reason: "unknown \(machine.name) \(incoming.id): new entities start in \(machine.initialStatus.rawValue)",
                                          context: context)
             }
-            created = [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external")]
+            created = [LifecycleEvent(status: incoming.status.rawValue, at: context.wallClockTime, actor: "external", trace: trace)]
             try context.forward(Record(key: incoming.id, value: Array(incoming.partitionKey.utf8), timestamp: context.wallClockTime),
                                 to: indexSink)
             current = incoming
         }
         guard let bound = applicableWorker(current) else { return try store(created, of: incoming, context: context) }
         let history = try created ?? writer.historyStore(context).get(current.id) ?? []
-        try run(bound, on: current, created: created, try: WorkerTry(), position: StepPosition(history), context: context)
+        try run(bound, on: current, created: created, try: WorkerTry(), position: StepPosition(history), trace: trace,
+                context: context)
     }
 
     /// Runs a worker's step: a synchronous one here, an asynchronous one as a call.
     private func run(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, try this: WorkerTry,
-                     position: StepPosition, context: ProcessorContext<String, [UInt8]>) throws {
+                     position: StepPosition, trace: TraceContextHeaders?, context: ProcessorContext<String, [UInt8]>) throws {
         guard let synchronous = bound.synchronous else {
             return try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, position: position),
-                            try: this, position: position, context: context)
+                            try: this, position: position, trace: trace, context: context)
         }
         let next: Entity?
         do { next = try synchronous(current) } catch {
-            return try failed(this, with: error, of: bound, on: current, created: created, position: position, context: context)
+            return try failed(this, with: error, of: bound, on: current, created: created, position: position, trace: trace,
+                              context: context)
         }
-        try apply(next, of: bound, to: current, created: created, context: context)
+        try apply(next, of: bound, to: current, created: created, trace: trace, context: context)
     }
 
     /// `<machine>/<id>/<status>/<transitions so far>`: the same for every try of one transition's
@@ -220,24 +245,30 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     }
 
     /// Runs an asynchronous worker's step off the stream thread; applies its result, or retries
-    /// as ``WorkerTry/next(after:worker:entityID:immediate:deferred:)`` says.
+    /// as ``WorkerTry/next(after:worker:entityID:immediate:deferred:)`` says. Each try is a span
+    /// `worker <name>`, child of `trace`, when tracing is on.
     private func call(_ bound: BoundWorker<Entity>, on current: Entity, created: [LifecycleEvent]?, idempotencyKey: String,
-                      try this: WorkerTry, position: StepPosition, context: ProcessorContext<String, [UInt8]>) throws {
+                      try this: WorkerTry, position: StepPosition, trace: TraceContextHeaders?,
+                      context: ProcessorContext<String, [UInt8]>) throws {
         let process = bound.process, backoff = bound.retry.backoff
+        let span = writer.tracing.start("worker \(bound.name)", parent: trace)
         try context.suspend(bound.name, timeout: bound.timeout, {
             if this.inRound > 1, backoff > .zero { try await Task.sleep(for: backoff) }
             return try await StateWorkerCall.$idempotencyKey.withValue(idempotencyKey) {
                 try await StateWorkerCall.$attempt.withValue(this.attempt) { try await process(current) }
             }
         }, then: { result in
+            defer { span?.end() }
+            if case .failure(let error) = result { span?.recordError(error) }
             // A timed transition may have moved the entity while the call ran (timers fire
             // outside the entity's key order): the step's result no longer applies.
             guard try created != nil || isStill(current, after: position.entries, context: context) else { return }
             switch result {
             case .success(let next):
-                try apply(next, of: bound, to: current, created: created, context: context)
+                try apply(next, of: bound, to: current, created: created, trace: span?.trace ?? trace, context: context)
             case .failure(let error):
-                try failed(this, with: error, of: bound, on: current, created: created, position: position, context: context)
+                try failed(this, with: error, of: bound, on: current, created: created, position: position, trace: trace,
+                           context: context)
             }
         })
     }
@@ -252,12 +283,13 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
     /// After a failed try: runs the step again now, schedules a deferred retry (storing an
     /// entity this record created, so the retry finds it), or throws to dead-letter the record.
     private func failed(_ this: WorkerTry, with error: any Error, of bound: BoundWorker<Entity>, on current: Entity,
-                        created: [LifecycleEvent]?, position: StepPosition, context: ProcessorContext<String, [UInt8]>) throws {
+                        created: [LifecycleEvent]?, position: StepPosition, trace: TraceContextHeaders?,
+                        context: ProcessorContext<String, [UInt8]>) throws {
         switch this.next(after: error, worker: bound.name, entityID: current.id,
                          immediate: bound.synchronous == nil ? bound.retry : nil, deferred: bound.deferredRetry) {
         case .now(let next):
             try call(bound, on: current, created: created, idempotencyKey: idempotencyKey(current, position: position),
-                     try: next, position: position, context: context)
+                     try: next, position: position, trace: trace, context: context)
         case .later(let next, let delay):
             guard let retries else { throw SagaDefinitionError("\(writer.machine.name) worker retries were not initialised") }
             try store(created, of: current, context: context)
@@ -271,7 +303,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
 
     /// Saves the worker's next step (or, when it has none, an entity this record created).
     private func apply(_ next: Entity?, of bound: BoundWorker<Entity>, to current: Entity, created: [LifecycleEvent]?,
-                       context: ProcessorContext<String, [UInt8]>) throws {
+                       trace: TraceContextHeaders?, context: ProcessorContext<String, [UInt8]>) throws {
         guard let next else { return try store(created, of: current, context: context) }
         guard next.id == current.id else {
             throw SagaDefinitionError("worker \(type(of: bound.worker)) returned \(next.id) for \(current.id)")
@@ -280,7 +312,7 @@ struct EntityEventProcessor<Entity: StateMachineEntity>: Processor {
             throw SagaDefinitionError("worker \(type(of: bound.worker)) moved \(current.id) from \(current.status.rawValue) to "
                                       + "\(next.status.rawValue), which no transition (or its guard) allows")
         }
-        try writer.nextStep(next, actor: bound.actor, after: created, context: context)
+        try writer.nextStep(next, actor: bound.actor, after: created, trace: trace, context: context)
     }
 
     /// Stores an entity this record created (with its first history entry); nothing otherwise.
@@ -316,12 +348,26 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         let command = record.value
         // After every earlier record of the entity, its worker's call included.
         try context.order(by: command.entityID)
+        // The entity's trace, so that its whole life is one trace, linked to the command's own;
+        // the command's own for an entity with no trace yet.
+        try writer.tracing.span("command \(machine.name) \(command.name)",
+                                parent: try writer.historyStore(context).get(command.entityID)?.last?.trace
+                                    ?? TraceContextHeaders(headers: record.headers),
+                                link: TraceContextHeaders(headers: record.headers)) { trace in
+            try apply(command, trace: trace, context: context)
+        }
+    }
+
+    /// Applies `command` to its entity; the records it sends carry `trace`.
+    private func apply(_ command: StateMachineCommand, trace: TraceContextHeaders?,
+                       context: ProcessorContext<String, [UInt8]>) throws {
+        let machine = writer.machine
         let received = "command \(command.name)"
         guard let current = try writer.entityStore(context).get(command.entityID) else {
             return try writer.reject(command.entityID, current: nil, received: received,
                                      reason: "unknown \(machine.name) \(command.entityID)", context: context)
         }
-        if command.name == StateMachine<Entity>.redriveCommand { return try redrive(current, by: command.actor, context: context) }
+        if command.name == StateMachine<Entity>.redriveCommand { return try redrive(current, by: command.actor, trace: trace, context: context) }
         guard let transition = machine.commandTransition(for: current, command: command) else {
             let accepted = machine.commands(in: current.status)
             return try writer.reject(command.entityID, current: current.status, received: received,
@@ -332,13 +378,14 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         var next = current
         transition.update?(&next, command)
         next.status = transition.to
-        try writer.nextStep(next, actor: command.actor, context: context)
+        try writer.nextStep(next, actor: command.actor, trace: trace, context: context)
     }
 
     /// Runs the entity's step again (after its record was dead-lettered, say): a history entry
     /// repeating its status names the actor, and the entity goes to the worker-retries topic as a
     /// fresh round of tries, keeping the step's idempotency key.
-    private func redrive(_ current: Entity, by actor: String, context: ProcessorContext<String, [UInt8]>) throws {
+    private func redrive(_ current: Entity, by actor: String, trace: TraceContextHeaders?,
+                         context: ProcessorContext<String, [UInt8]>) throws {
         let machine = writer.machine
         guard workers.contains(where: { $0.isApplicable(current) }) else {
             return try writer.reject(current.id, current: current.status, received: "command \(StateMachine<Entity>.redriveCommand)",
@@ -348,11 +395,11 @@ struct CommandProcessor<Entity: StateMachineEntity>: Processor {
         let now = context.wallClockTime
         let history = try writer.historyStore(context)
         var events = try history.get(current.id) ?? []
-        events.append(LifecycleEvent(status: current.status.rawValue, at: now, actor: actor))
+        events.append(LifecycleEvent(status: current.status.rawValue, at: now, actor: actor, trace: trace))
         try history.put(current.id, events)
         let retry = WorkerRetryTimer(status: current.status.rawValue, transitions: events.count, attempt: 1, round: 1)
         try context.forward(Record(key: current.partitionKey, value: writer.entityJSON.serialize(current), timestamp: now,
-                                   headers: [WorkerRetryHeader.header(retry)]),
+                                   headers: [WorkerRetryHeader.header(retry)] + (trace?.headers ?? [])),
                             to: "\(machine.name)-to-worker-retries")
     }
 }

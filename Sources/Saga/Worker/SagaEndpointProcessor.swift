@@ -6,9 +6,11 @@ struct SagaEndpointProcessor: Processor {
     let worker: String
     let sagas: Set<String>
     let routes: [String: SagaEndpointRoute]
+    let tracing: RecordTracing
 
-    init(worker: String, sagas: [String], routes: [SagaEndpointRoute]) {
+    init(worker: String, sagas: [String], routes: [SagaEndpointRoute], tracing: RecordTracing) {
         self.worker = worker
+        self.tracing = tracing
         self.sagas = Set(sagas)
         self.routes = Dictionary(routes.map { ($0.topic, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -28,12 +30,20 @@ struct SagaEndpointProcessor: Processor {
         }
         // One execution per saga transaction at a time; other transactions' run meanwhile.
         try context.order(by: command.transactionID)
-        try execute(command, route: route, retryCount: 0, context: context)
+        let span = tracing.start("endpoint \(route.topic)", parent: TraceContextHeaders(headers: record.headers))
+        do {
+            try execute(command, route: route, retryCount: 0, span: span, context: context)
+        } catch {
+            span?.recordError(error)
+            span?.end()
+            throw error
+        }
     }
 
     /// Runs the body off the stream thread; replies once it succeeds, fails for good, or its
     /// immediate retries (each after the policy's backoff, on a timer) run out.
-    func execute(_ command: SagaCommand, route: SagaEndpointRoute, retryCount: Int,
+    /// `span`, when tracing is on, ends with the reply, which carries its trace context.
+    func execute(_ command: SagaCommand, route: SagaEndpointRoute, retryCount: Int, span: RecordSpan?,
                  context: ProcessorContext<String, SagaReply>) throws {
         let execution = SagaExecution(
             transactionID: command.transactionID, idempotencyKey: command.idempotencyKey, action: command.action,
@@ -47,9 +57,12 @@ struct SagaEndpointProcessor: Processor {
             return execution
         }, then: { result in
             guard let reply = Self.reply(to: command, route: route, retryCount: retryCount, result: result) else {
-                return try execute(command, route: route, retryCount: retryCount + 1, context: context)
+                return try execute(command, route: route, retryCount: retryCount + 1, span: span, context: context)
             }
-            try context.forward(Record(key: command.transactionID, value: reply, timestamp: context.wallClockTime),
+            defer { span?.end() }
+            if let span, case .failure(let error) = result { span.recordError(error) }
+            try context.forward(Record(key: command.transactionID, value: reply, timestamp: context.wallClockTime,
+                                       headers: span?.trace?.headers ?? []),
                                 to: Self.sinkName(command.saga))
         })
     }

@@ -1,4 +1,5 @@
 public import Flowstate
+public import Tracing
 
 /// A saga worker service: endpoints for steps of one or more sagas, grouped into listeners.
 ///
@@ -26,6 +27,10 @@ public struct SagaWorker: Sendable {
     public let sagas: [String]
     /// The endpoints.
     public let endpoints: [SagaEndpoint]
+    /// The tracer of the spans `endpoint <topic>`, one per command executed (its immediate
+    /// retries included), each a child of the command's `traceparent`; `nil` (the default) uses
+    /// the bootstrapped one, read when a task starts.
+    public var tracer: (any Tracer)?
 
     /// Creates a worker.
     ///
@@ -85,9 +90,11 @@ public struct SagaWorker: Sendable {
 
     private func add(routes: [SagaEndpointRoute], to builder: TopologyBuilder) {
         builder.processingErrorPolicy = .deadLetter
-        let processor = "\(name)-endpoints", sagas = sagas, workerName = name
+        let processor = "\(name)-endpoints", sagas = sagas, workerName = name, tracer = tracer
         builder.addSource("\(name)-commands", topics: routes.map(\.topic), key: .string, value: .json(SagaCommand.self))
-            .process(processor) { SagaEndpointProcessor(worker: workerName, sagas: sagas, routes: routes) }
+            .process(processor) {
+                SagaEndpointProcessor(worker: workerName, sagas: sagas, routes: routes, tracing: RecordTracing(tracer))
+            }
         for saga in sagas {
             builder.addSink(SagaEndpointProcessor.sinkName(saga), topic: "saga.reply.\(saga)", parents: [processor],
                             key: .string, value: .json(SagaReply.self))
